@@ -1,0 +1,108 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json, NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/config';
+
+/** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
+export const LARGE_JSON_ROUTES = ['/api/customers/import'];
+
+const ACCEPTED_BODY_TYPES = ['application/json', 'multipart/form-data'];
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+function bodyError(error: BodyParserError): { status: number; message: string } | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return { status: 413, message: 'request body is too large' };
+    case 'entity.parse.failed':
+      return { status: 400, message: 'malformed JSON body' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, message: 'unsupported body encoding' };
+    case 'request.aborted':
+      return { status: 400, message: 'request aborted' };
+    default:
+      return error.status && error.status >= 400 && error.status < 500
+        ? { status: error.status, message: 'bad request body' }
+        : undefined;
+  }
+}
+
+/** Answers a body that cannot be read in the route's own error shape. */
+function sendBodyError(req: Request, res: Response, status: number, message: string): void {
+  const oneShot = LARGE_JSON_ROUTES.includes(req.path);
+  res.status(status).json(oneShot ? { error: message } : { code: status, message, data: null });
+}
+
+/** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.setGlobalPrefix('api');
+  app.use(
+    helmet({
+      // Served over plain HTTP on private networks too; let a TLS proxy add these where it terminates TLS.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      strictTransportSecurity: false,
+    }),
+  );
+  app.set('trust proxy', 'loopback');
+
+  // A request body must be JSON or a multipart upload; anything else is refused before it is read.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !ACCEPTED_BODY_TYPES.includes(type)) {
+      return sendBodyError(
+        req,
+        res,
+        415,
+        `unsupported content type "${type || 'none'}": send application/json or multipart/form-data`,
+      );
+    }
+    next();
+  });
+  for (const route of LARGE_JSON_ROUTES) app.use(route, json({ limit: config.import.maxFileBytes }));
+  app.use(json({ limit: config.http.jsonBodyLimit }));
+  app.use((error: BodyParserError, req: Request, res: Response, next: NextFunction) => {
+    const known = bodyError(error);
+    if (!known) return next(error);
+    sendBodyError(req, res, known.status, known.message);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Rowgate')
+      .setDescription(
+        'Bulk import of customers, distributors and courier customers from CSV files. ' +
+          'Get a token with `POST /api/auth/login`, then press **Authorize** and paste it.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+  configureApp(app, config);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * The service's whole configuration, read from the environment once at boot.
+ * Every value is parsed and checked here; a bad value stops the boot with one line naming the variable.
+ */
+export interface AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  logLevel: string;
+  /** Set when an external PostgreSQL is used; otherwise the embedded server is started. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  dataDir: string;
+  jwt: {
+    secret: string;
+    /** Token lifetime in seconds. */
+    expiresIn: number;
+    jwksUri?: string;
+    issuer?: string;
+    audience?: string;
+  };
+  admin?: { email: string; password: string };
+  http: {
+    jsonBodyLimit: number;
+    loginThrottleLimit: number;
+    loginThrottleTtlMs: number;
+  };
+  import: {
+    maxFileBytes: number;
+    maxRows: number;
+    maxCellChars: number;
+    responseRows: number;
+    sessionTtlMs: number;
+    batchSize: number;
+    confirmLeaseMs: number;
+    purgeIntervalMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const MIB = 1024 * 1024;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+  }
+  return Number(value);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `900`, `900s`, `15m`, `1h`, `7d` (a bare number is seconds) into milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNIT_MS[match[2] ?? 's'];
+}
+
+function duration(env: Env, name: string, fallback: string, minMs: number): number {
+  const value = raw(env, name) ?? fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < minMs) {
+    throw new ConfigError(
+      `${name} must be a duration such as 900, 30s, 15m, 1h or 7d, at least ${minMs} ms (got "${value}")`,
+    );
+  }
+  return ms;
+}
+
+/** Parses `1048576`, `512kb`, `1mb`, `100MiB` into bytes. */
+export function parseBytes(value: string): number | undefined {
+  const match = /^(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k')
+    ? 1024
+    : unit.startsWith('m')
+      ? MIB
+      : unit.startsWith('g')
+        ? 1024 * MIB
+        : 1;
+  return Number(match[1]) * factor;
+}
+
+function bytes(env: Env, name: string, fallback: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const parsed = parseBytes(value);
+  if (parsed === undefined || parsed < 1) {
+    throw new ConfigError(`${name} must be a size such as 1048576, 512kb or 100mb (got "${value}")`);
+  }
+  return parsed;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')})`);
+  }
+  if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+    throw new ConfigError(
+      `${name} must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads the signing secret for tokens. In production it must be given; elsewhere one is generated on the
+ * first start and kept in the data directory, so that tokens stay valid across restarts.
+ */
+function jwtSecret(env: Env, production: boolean, dataDir: string, warn: (message: string) => void): string {
+  const value = raw(env, 'JWT_SECRET');
+  if (value !== undefined) {
+    if (value.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+    return value;
+  }
+  if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  warn(`JWT_SECRET is not set: generated one and stored it in ${file}. Set JWT_SECRET in production.`);
+  return secret;
+}
+
+export function loadConfig(
+  env: Env = process.env,
+  warn: (message: string) => void = () => undefined,
+): AppConfig {
+  const nodeEnv = raw(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(raw(env, 'DATA_DIR') ?? 'data');
+  const logLevel = raw(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`,
+    );
+  }
+
+  const adminEmail = raw(env, 'ADMIN_EMAIL');
+  const adminPassword = raw(env, 'ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError(`ADMIN_EMAIL must be an email address (got "${adminEmail}")`);
+  }
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long');
+  }
+
+  const jwksUri = url(env, 'JWT_JWKS_URI', ['http', 'https']);
+  const issuer = raw(env, 'JWT_ISSUER');
+  const audience = raw(env, 'JWT_AUDIENCE');
+  if (jwksUri && (!issuer || !audience)) {
+    throw new ConfigError('JWT_ISSUER and JWT_AUDIENCE are required when JWT_JWKS_URI is set');
+  }
+
+  return {
+    nodeEnv,
+    production,
+    port: int(env, 'PORT', 8080, 0, 65535),
+    logLevel,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    dataDir,
+    jwt: {
+      secret: jwtSecret(env, production, dataDir, warn),
+      expiresIn: duration(env, 'JWT_EXPIRES_IN', '1h', 1000) / 1000,
+      jwksUri,
+      issuer,
+      audience,
+    },
+    admin:
+      adminEmail && adminPassword ? { email: adminEmail.toLowerCase(), password: adminPassword } : undefined,
+    http: {
+      jsonBodyLimit: bytes(env, 'JSON_BODY_LIMIT', MIB),
+      loginThrottleLimit: int(env, 'LOGIN_THROTTLE_LIMIT', 10, 1, 100_000),
+      loginThrottleTtlMs: duration(env, 'LOGIN_THROTTLE_TTL', '1m', 1000),
+    },
+    import: {
+      maxFileBytes: bytes(env, 'IMPORT_MAX_FILE_SIZE', 100 * MIB),
+      maxRows: int(env, 'IMPORT_MAX_ROWS', 1_000_000, 1, 100_000_000),
+      maxCellChars: int(env, 'IMPORT_MAX_CELL_CHARS', 10_000, 1, 10_000_000),
+      responseRows: int(env, 'IMPORT_RESPONSE_ROWS', 1000, 1, 1_000_000),
+      sessionTtlMs: duration(env, 'IMPORT_SESSION_TTL', '30m', 1000),
+      batchSize: int(env, 'IMPORT_BATCH_SIZE', 2000, 1, 100_000),
+      confirmLeaseMs: duration(env, 'IMPORT_CONFIRM_LEASE', '60s', 1000),
+      purgeIntervalMs: duration(env, 'IMPORT_PURGE_INTERVAL', '5m', 1000),
+    },
+  };
+}
+
+/** Injection token for {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

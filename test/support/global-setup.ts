@@ -1,0 +1,17 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmbeddedDatabase } from '../../src/database/embedded-database';
+
+/**
+ * Starts one real PostgreSQL (the embedded server, exactly as the service starts it) for the whole test run
+ * and hands its URL to the tests. A DATABASE_URL given from outside is used instead.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.TEST_DATABASE_URL) return;
+  const dir = join(__dirname, '..', '..', '.test-data', 'shared');
+  rmSync(dir, { recursive: true, force: true });
+  const quiet = { log: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`) };
+  const database = new EmbeddedDatabase(dir, quiet);
+  process.env.TEST_DATABASE_URL = await database.start();
+  (globalThis as { __rowgateTestDatabase?: EmbeddedDatabase }).__rowgateTestDatabase = database;
+}
