@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { validationErrorFactory } from './common/http/validation-errors';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { CourierCustomersModule } from './courier-customers/courier-customers.module';
 import { CouriersModule } from './couriers/couriers.module';
 import { buildDataSourceOptions } from './database/database-options';
 import { HealthController } from './health/health.controller';
@@ -66,6 +67,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         CouriersModule,
+        CourierCustomersModule,
       ],
       controllers: [HealthController],
       providers: [
