@@ -13,6 +13,8 @@ import { APP_CONFIG, AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { CourierCustomersModule } from './courier-customers/courier-customers.module';
 import { CouriersModule } from './couriers/couriers.module';
+import { CustomersModule } from './customers/customers.module';
+import { DistributorsModule } from './distributors/distributors.module';
 import { buildDataSourceOptions } from './database/database-options';
 import { HealthController } from './health/health.controller';
 import { UsersModule } from './users/users.module';
@@ -68,6 +70,8 @@ export class AppModule {
         UsersModule,
         CouriersModule,
         CourierCustomersModule,
+        CustomersModule,
+        DistributorsModule,
       ],
       controllers: [HealthController],
       providers: [

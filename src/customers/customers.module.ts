@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Customers: REST under /api/customers. */
+@Module({})
+export class CustomersModule {}

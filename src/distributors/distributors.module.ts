@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Distributors: REST under /api/distributors. */
+@Module({})
+export class DistributorsModule {}
