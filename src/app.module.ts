@@ -13,7 +13,9 @@ import { APP_CONFIG, AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { CourierCustomersModule } from './courier-customers/courier-customers.module';
 import { CouriersModule } from './couriers/couriers.module';
+import { CustomersImportModule } from './customers-import/customers-import.module';
 import { CustomersModule } from './customers/customers.module';
+import { DistributorsImportModule } from './distributors-import/distributors-import.module';
 import { DistributorsModule } from './distributors/distributors.module';
 import { buildDataSourceOptions } from './database/database-options';
 import { HealthController } from './health/health.controller';
@@ -72,6 +74,8 @@ export class AppModule {
         CourierCustomersModule,
         CustomersModule,
         DistributorsModule,
+        CustomersImportModule,
+        DistributorsImportModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -16,7 +16,7 @@ export function buildDataSourceOptions(url: string, poolSize = 10): DataSourceOp
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error', 'warn', 'migration'],
+    logging: false,
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,

@@ -54,7 +54,11 @@ export function checkFields(
   for (const rule of rules) {
     const raw = input[rule.field];
     let text =
-      typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw).trim();
+      typeof raw === 'string'
+        ? raw.trim()
+        : typeof raw === 'number' || typeof raw === 'boolean'
+          ? String(raw)
+          : '';
     if (rule.lowerCase) text = text.toLowerCase();
     if (text === '' && rule.fallback !== undefined) text = rule.fallback;
     if (text === '') {

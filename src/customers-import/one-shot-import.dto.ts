@@ -1,0 +1,33 @@
+/** `POST /api/customers/import` (API.md §5). */
+export class OneShotImportDto {
+  /**
+   * The CSV text: a header line, then one customer per line.
+   * @example "company_name,vat_number,email\nAcme,IT01234567890,info@acme.example"
+   */
+  content: string;
+}
+
+export class OneShotErrorDto {
+  /** 0-based index of the data row. @example 1 */
+  index?: number;
+  /** The row's company name. @example Acme */
+  name?: string;
+  /** What is wrong with the row. @example email: invalid_format */
+  message: string;
+}
+
+export class OneShotResultDto {
+  /** Rows written (created + updated). @example 2 */
+  count: number;
+  /** @example 1 */
+  created: number;
+  /** @example 1 */
+  updated: number;
+  errors: OneShotErrorDto[];
+}
+
+export class OneShotFailureDto {
+  /** @example Import failed. */
+  error: string;
+  errors?: OneShotErrorDto[];
+}

@@ -1,0 +1,144 @@
+import {
+  applyDecorators,
+  CallHandler,
+  createParamDecorator,
+  ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import multer, { MulterError } from 'multer';
+import { unlink } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Observable } from 'rxjs';
+import { ApiException } from '../common/http/api.exception';
+import { APP_CONFIG, AppConfig } from '../config/config';
+
+/** An uploaded CSV, spooled to a temporary file (deleted when the answer is sent). */
+export interface CsvUploadFile {
+  path: string;
+  fileName: string;
+  /** The text fields sent with the file. */
+  fields: Record<string, string>;
+}
+
+const FIELD = 'file';
+
+function multerError(error: MulterError, maxBytes: number): ApiException {
+  switch (error.code) {
+    case 'LIMIT_FILE_SIZE':
+      return new ApiException(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        `file is larger than the limit of ${maxBytes} bytes`,
+      );
+    case 'LIMIT_UNEXPECTED_FILE':
+      return new ApiException(
+        HttpStatus.BAD_REQUEST,
+        `unexpected file field "${error.field ?? ''}": upload one CSV file in the field "${FIELD}"`,
+      );
+    case 'LIMIT_FILE_COUNT':
+      return new ApiException(HttpStatus.BAD_REQUEST, `upload exactly one file, in the field "${FIELD}"`);
+    case 'LIMIT_FIELD_VALUE':
+    case 'LIMIT_FIELD_KEY':
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_PART_COUNT':
+      return new ApiException(HttpStatus.BAD_REQUEST, 'too many or too large form fields');
+    default:
+      return new ApiException(HttpStatus.BAD_REQUEST, 'the multipart body cannot be read');
+  }
+}
+
+/**
+ * Receives one CSV file in the multipart field `file`, streaming it to a temporary file (never into
+ * memory). Bodies over the size limit are refused with 413 from their Content-Length, before they are read,
+ * or as soon as the limit is crossed.
+ */
+@Injectable()
+export class CsvUploadInterceptor implements NestInterceptor {
+  private readonly upload: ReturnType<ReturnType<typeof multer>['single']>;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.upload = multer({
+      storage: multer.diskStorage({ destination: tmpdir() }),
+      limits: { fileSize: config.import.maxFileBytes, files: 1, fields: 20, fieldSize: 4096, parts: 25 },
+    }).single(FIELD);
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request & { csv?: CsvUploadFile }>();
+    const res = http.getResponse<Response>();
+    const max = this.config.import.maxFileBytes;
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    if (!type.startsWith('multipart/form-data')) {
+      throw new ApiException(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        `send the CSV as multipart/form-data with the file in the field "${FIELD}"`,
+      );
+    }
+    if (Number(req.headers['content-length'] ?? 0) > max + 64 * 1024) {
+      res.setHeader('Connection', 'close');
+      throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, `file is larger than the limit of ${max} bytes`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.upload(req, res, (error: unknown) => {
+        if (!error) return resolve();
+        if (error instanceof MulterError) {
+          if (error.code === 'LIMIT_FILE_SIZE') res.setHeader('Connection', 'close');
+          return reject(multerError(error, max));
+        }
+        reject(new ApiException(HttpStatus.BAD_REQUEST, 'the multipart body cannot be read'));
+      });
+    });
+    const file = req.file;
+    if (!file)
+      throw new ApiException(
+        HttpStatus.BAD_REQUEST,
+        `file is required: upload a CSV in the field "${FIELD}"`,
+      );
+    res.on('close', () => unlink(file.path, () => undefined));
+    req.csv = {
+      path: file.path,
+      fileName: file.originalname,
+      fields: (req.body ?? {}) as Record<string, string>,
+    };
+    return next.handle();
+  }
+}
+
+/** The uploaded CSV of a route decorated with {@link CsvUpload}. */
+export const UploadedCsv = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): CsvUploadFile =>
+    ctx.switchToHttp().getRequest<Request & { csv: CsvUploadFile }>().csv,
+);
+
+/** A multipart CSV upload route: the interceptor plus its Swagger description (a real file picker). */
+export const CsvUpload = (
+  extraFields: Record<string, { type: 'string'; description: string; format?: string }> = {},
+) =>
+  applyDecorators(
+    UseInterceptors(CsvUploadInterceptor),
+    ApiConsumes('multipart/form-data'),
+    ApiBody({
+      schema: {
+        type: 'object',
+        required: [FIELD],
+        properties: {
+          [FIELD]: { type: 'string', format: 'binary', description: 'The CSV file' },
+          ...extraFields,
+        },
+      },
+    }),
+    ApiPayloadTooLargeResponse({ description: 'The file is larger than IMPORT_MAX_FILE_SIZE' }),
+  );
+
+export const DELIMITER_FIELD = {
+  delimiter: {
+    type: 'string' as const,
+    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`',
+  },
+};

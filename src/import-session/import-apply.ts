@@ -1,0 +1,241 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { rowsOf } from '../database/sql';
+import { ConfirmOptions, ImportDefinition } from './import-definition';
+import { isFatalForConfirm, LeaseLostError, rowFailureMessage } from './import-errors';
+import { SessionRecord } from './import-session.types';
+
+export interface ApplySettings {
+  batchSize: number;
+  leaseMs: number;
+}
+
+/**
+ * Renews the confirm's claim and locks the session row for the rest of the transaction. A confirm whose
+ * lease lapsed and was taken over by another one finds another token and stops (nothing of its batch is
+ * written), so no row is ever applied twice.
+ */
+async function fence(
+  manager: EntityManager,
+  session: SessionRecord,
+  token: string,
+  leaseMs: number,
+): Promise<void> {
+  const renewed = rowsOf(
+    await manager.query(
+      `UPDATE import_sessions SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+     WHERE id = $1 AND claim_token = $2 RETURNING id`,
+      [session.id, token, leaseMs],
+    ),
+  );
+  if (renewed.length === 0) throw new LeaseLostError();
+}
+
+/** Rows the confirm table says to skip, and resolutions that name no candidate (API.md §4). */
+async function settleWithoutWriting(
+  manager: EntityManager,
+  sessionId: string,
+  rows: number[],
+  options: ConfirmOptions,
+): Promise<void> {
+  await manager.query(
+    `UPDATE import_rows SET outcome = 'skipped',
+       reason = CASE status WHEN 'error' THEN 'error' WHEN 'warning' THEN 'warning_not_overridden' ELSE 'ambiguous_unresolved' END
+     WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL
+       AND (status = 'error' OR (status = 'warning' AND NOT $3) OR (status = 'ambiguous' AND NOT ($4::jsonb ? row_number::text)))`,
+    [sessionId, rows, options.override, JSON.stringify(options.resolutions)],
+  );
+  await manager.query(
+    `UPDATE import_rows r SET outcome = 'failed',
+       error = 'the resolution ' || ($3::jsonb ->> r.row_number::text) || ' is not one of this row''s candidates'
+     WHERE r.session_id = $1 AND r.row_number = ANY($2) AND r.outcome IS NULL AND r.status = 'ambiguous'
+       AND NOT EXISTS (
+         SELECT 1 FROM jsonb_array_elements(coalesce(r.errors, '[]'::jsonb)) e,
+                       jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) c
+         WHERE c ->> 'id' = $3::jsonb ->> r.row_number::text)`,
+    [sessionId, rows, JSON.stringify(options.resolutions)],
+  );
+}
+
+async function pendingOf(manager: EntityManager, sessionId: string, rows: number[]): Promise<number[]> {
+  const pending: { row_number: number }[] = await manager.query(
+    `SELECT row_number FROM import_rows WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL ORDER BY row_number`,
+    [sessionId, rows],
+  );
+  return pending.map((r) => r.row_number);
+}
+
+/**
+ * Applies rows one at a time, each under a savepoint: a row that cannot be written is rolled back alone and
+ * recorded as `failed` with a readable reason; the others are written.
+ */
+async function applyOneByOne(
+  manager: EntityManager,
+  definition: ImportDefinition,
+  session: SessionRecord,
+  rows: number[],
+  options: ConfirmOptions,
+): Promise<void> {
+  for (const row of rows) {
+    await manager.query('SAVEPOINT import_row');
+    try {
+      await definition.apply(manager, session.id, [row], options, session.context);
+      await manager.query('RELEASE SAVEPOINT import_row');
+    } catch (error) {
+      if (isFatalForConfirm(error)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT import_row');
+      await manager.query(
+        `UPDATE import_rows SET outcome = 'failed', error = $3 WHERE session_id = $1 AND row_number = $2`,
+        [session.id, row, rowFailureMessage(error)],
+      );
+    }
+  }
+}
+
+/** Adds the batch's outcomes to the session's counters, in the batch's transaction. */
+async function count(manager: EntityManager, sessionId: string, rows: number[]): Promise<void> {
+  await manager.query(
+    `UPDATE import_rows SET outcome = 'failed', error = 'the row was not written'
+     WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL`,
+    [sessionId, rows],
+  );
+  await manager.query(
+    `UPDATE import_sessions s SET
+       applied_rows = applied_rows + c.total, created_rows = created_rows + c.created,
+       updated_rows = updated_rows + c.updated, skipped_rows = skipped_rows + c.skipped,
+       failed_rows = failed_rows + c.failed
+     FROM (
+       SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE outcome = 'created')::int AS created,
+              count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+              count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
+              count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+       FROM import_rows WHERE session_id = $1 AND row_number = ANY($2)
+     ) c
+     WHERE s.id = $1`,
+    [sessionId, rows],
+  );
+}
+
+/**
+ * The per-row (non-atomic) strategy: rows are applied a batch at a time, each batch in its own transaction
+ * with set-based SQL, and each row's outcome is recorded in the transaction that writes it. When a batch
+ * fails, it is applied again one row at a time under savepoints, so that only the rows that cannot be
+ * written are `failed` and every other row is written. A confirm that dies leaves its rows either applied
+ * with their outcome or untouched, so a later confirm finishes the rest and applies none twice.
+ */
+export class PerRowApplier {
+  private readonly logger = new Logger('ImportConfirm');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly settings: ApplySettings,
+  ) {}
+
+  async run(
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: ConfirmOptions,
+  ): Promise<void> {
+    for (;;) {
+      const batch: { row_number: number }[] = await this.dataSource.query(
+        `SELECT row_number FROM import_rows WHERE session_id = $1 AND outcome IS NULL ORDER BY row_number LIMIT $2`,
+        [session.id, this.settings.batchSize],
+      );
+      if (batch.length === 0) return;
+      const rows = batch.map((r) => r.row_number);
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          await fence(manager, session, token, this.settings.leaseMs);
+          await settleWithoutWriting(manager, session.id, rows, options);
+          const pending = await pendingOf(manager, session.id, rows);
+          if (pending.length > 0)
+            await definition.apply(manager, session.id, pending, options, session.context);
+          await count(manager, session.id, rows);
+        });
+      } catch (error) {
+        if (isFatalForConfirm(error)) throw error;
+        this.logger.warn(
+          { importId: session.id, err: String(error) },
+          'batch failed, applying its rows one by one',
+        );
+        await this.dataSource.transaction(async (manager) => {
+          await fence(manager, session, token, this.settings.leaseMs);
+          await settleWithoutWriting(manager, session.id, rows, options);
+          await applyOneByOne(
+            manager,
+            definition,
+            session,
+            await pendingOf(manager, session.id, rows),
+            options,
+          );
+          await count(manager, session.id, rows);
+        });
+      }
+    }
+  }
+}
+
+/** A transactional import found rows it cannot write; nothing was written. */
+export class TransactionRolledBackError extends Error {
+  constructor(readonly failures: { row_number: number; error: string }[]) {
+    super('the import was rolled back');
+  }
+}
+
+/**
+ * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
+ * time with set-based SQL, together with the outcomes and the session's completion. Any failure rolls all
+ * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
+ */
+export class TransactionalApplier {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly settings: ApplySettings,
+  ) {}
+
+  async run(
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: ConfirmOptions,
+    complete: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      let after = 0;
+      for (;;) {
+        await fence(manager, session, token, this.settings.leaseMs);
+        const batch: { row_number: number }[] = await manager.query(
+          `SELECT row_number FROM import_rows WHERE session_id = $1 AND outcome IS NULL AND row_number > $2
+           ORDER BY row_number LIMIT $3`,
+          [session.id, after, this.settings.batchSize],
+        );
+        if (batch.length === 0) break;
+        const rows = batch.map((r) => r.row_number);
+        after = rows[rows.length - 1];
+        await settleWithoutWriting(manager, session.id, rows, options);
+        const pending = await pendingOf(manager, session.id, rows);
+        // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
+        // cannot be written; the whole transaction is rolled back at the end all the same.
+        await manager.query('SAVEPOINT import_batch');
+        try {
+          if (pending.length > 0)
+            await definition.apply(manager, session.id, pending, options, session.context);
+          await manager.query('RELEASE SAVEPOINT import_batch');
+        } catch (error) {
+          if (isFatalForConfirm(error)) throw error;
+          await manager.query('ROLLBACK TO SAVEPOINT import_batch');
+          await applyOneByOne(manager, definition, session, pending, options);
+        }
+        await count(manager, session.id, rows);
+      }
+      const failures: { row_number: number; error: string }[] = await manager.query(
+        `SELECT row_number, error FROM import_rows WHERE session_id = $1 AND outcome = 'failed' ORDER BY row_number LIMIT 1000`,
+        [session.id],
+      );
+      if (failures.length > 0) throw new TransactionRolledBackError(failures);
+      await complete(manager);
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, Header, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { PassThrough } from 'node:stream';
+import { AuthUser } from '../auth/permissions';
+import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
+import { envelope, Envelope } from '../common/http/envelope';
+import { writeErrorsCsv } from './errors-csv';
+import { ImportSessionService } from './import-session.service';
+import { ImportRowView, SessionView } from './import-session.types';
+import { ImportRowsQueryDto } from './import.dto';
+
+@ApiTags('imports')
+@Controller('imports')
+@Authenticated()
+@ApiNotFoundResponse({ description: 'No such session, or it belongs to another user' })
+export class ImportsController {
+  constructor(private readonly sessions: ImportSessionService) {}
+
+  /** A session's status, counters, progress and, once completed, the confirm counters. */
+  @Get(':id')
+  async get(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<Envelope<SessionView>> {
+    return envelope(this.sessions.view(await this.sessions.readable(user, id)));
+  }
+
+  /** The session's rows with their statuses and outcomes, paged. */
+  @Get(':id/rows')
+  async rows(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ImportRowsQueryDto,
+  ): Promise<Envelope<{ items: ImportRowView[]; total: number; offset: number; limit: number }>> {
+    await this.sessions.readable(user, id);
+    return envelope(await this.sessions.rows(id, query));
+  }
+
+  /** The rows to fix (original columns plus `errors`), ready to correct and upload again. */
+  @Get(':id/errors.csv')
+  @ApiProduces('text/csv')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  async errorsCsv(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const session = await this.sessions.readable(user, id);
+    res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.csv"`);
+    const out = new PassThrough();
+    writeErrorsCsv(session.header, this.sessions.errorRows(id), out).catch((error: unknown) =>
+      out.destroy(error as Error),
+    );
+    return new StreamableFile(out);
+  }
+}
