@@ -9,4 +9,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
+  // Exit once the global teardown has stopped the test PostgreSQL, even if a keep-alive socket lingers.
+  forceExit: true,
 };

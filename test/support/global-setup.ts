@@ -8,10 +8,11 @@ import { EmbeddedDatabase } from '../../src/database/embedded-database';
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) return;
-  const dir = join(__dirname, '..', '..', '.test-data', 'shared');
+  // One cluster per test run, so that runs side by side do not share a data directory.
+  const dir = join(__dirname, '..', '..', '.test-data', `run-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   const quiet = { log: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`) };
   const database = new EmbeddedDatabase(dir, quiet);
   process.env.TEST_DATABASE_URL = await database.start();
-  (globalThis as { __rowgateTestDatabase?: EmbeddedDatabase }).__rowgateTestDatabase = database;
+  Object.assign(globalThis, { __rowgateTestDatabase: database, __rowgateTestDataDir: dir });
 }
