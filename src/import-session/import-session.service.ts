@@ -108,7 +108,9 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
       document = await openCsv(source, {
         delimiter,
         maxRows: this.config.import.maxRows,
-        maxFieldChars: this.config.import.maxCellChars,
+        // The reader counts UTF-16 code units: twice the limit holds any cell of maxCellChars characters;
+        // the exact count, in characters, is checked per row.
+        maxFieldChars: this.config.import.maxCellChars * 2,
       });
     } catch (error) {
       if (error instanceof CsvFormatError) throw csvError(error);
@@ -138,7 +140,7 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
           document,
           mapping,
           context,
-          this.config.import.batchSize,
+          this.config.import,
         );
         if (dropped.length > 0) {
           await manager.query(`UPDATE import_sessions SET dropped_rows = $2 WHERE id = $1`, [

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { FieldError } from '../organizations/field-rules';
+import { charLength, FieldError } from '../organizations/field-rules';
 import { CsvDocument, CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
 import { ImportContext, ImportDefinition } from './import-definition';
@@ -43,6 +43,7 @@ export function parseRecord(
   headerWidth: number,
   record: CsvRecord,
   context: ImportContext,
+  maxCellChars: number,
 ): { parsed: ReturnType<ImportDefinition['parse']>; formatErrors: FieldError[] } {
   const cells: Record<string, string> = {};
   for (const [field, index] of mapping.indexes) cells[field] = record.cells[index] ?? '';
@@ -55,9 +56,11 @@ export function parseRecord(
       values: [`expected ${headerWidth} fields, found ${record.cells.length}`],
     });
   }
-  for (const index of record.overlong ?? []) {
-    const field = [...mapping.indexes].find(([, i]) => i === index)?.[0];
-    if (field && !parsed.errors.some((e) => e.field === field && e.message === 'too_long')) {
+  for (const [field, index] of mapping.indexes) {
+    const cell = record.cells[index];
+    const overlong =
+      record.overlong?.includes(index) || (cell !== undefined && charLength(cell) > maxCellChars);
+    if (overlong && !parsed.errors.some((e) => e.field === field && e.message === 'too_long')) {
       parsed.errors = parsed.errors.filter((e) => e.field !== field);
       formatErrors.push({ field, message: 'too_long' });
     }
@@ -76,8 +79,9 @@ export async function stageRows(
   document: CsvDocument,
   mapping: HeaderMapping,
   context: ImportContext,
-  batchSize: number,
+  limits: { batchSize: number; maxCellChars: number },
 ): Promise<number[]> {
+  const { batchSize, maxCellChars } = limits;
   const dropped: number[] = [];
   const headerWidth = document.header.cells.length;
   let batch = emptyBatch();
@@ -101,7 +105,14 @@ export async function stageRows(
       dropped.push(record.rowNumber);
       continue;
     }
-    const { parsed, formatErrors } = parseRecord(definition, mapping, headerWidth, record, context);
+    const { parsed, formatErrors } = parseRecord(
+      definition,
+      mapping,
+      headerWidth,
+      record,
+      context,
+      maxCellChars,
+    );
     const errors = [...formatErrors, ...parsed.errors];
     const warnings = parsed.warnings ?? [];
     batch.rowNumbers.push(record.rowNumber);

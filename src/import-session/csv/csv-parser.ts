@@ -18,6 +18,12 @@ import { CsvFormatError } from './csv-format-error';
 import type { CsvRecord } from './csv-types';
 
 /** Records with more fields than this are rejected (a safety bound: Excel's own column limit is 16,384). */
+/** The first `length` code units of a string, never ending inside a surrogate pair. */
+function cutAt(value: string, length: number): string {
+  const code = value.charCodeAt(length - 1);
+  return value.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+}
+
 export const MAX_FIELDS_PER_RECORD = 16_384;
 
 const QUOTE = 0x22;
@@ -362,7 +368,7 @@ export class CsvRecordParser {
       }
       if (value.length > this.maxFieldChars) {
         (overlong ??= []).push(cells.length);
-        value = value.slice(0, this.cap);
+        value = cutAt(value, this.cap);
       }
       cells.push(value);
       if (next >= n) {
@@ -400,7 +406,7 @@ export class CsvRecordParser {
       if (NON_WHITESPACE.test(acc.slice(this.cap))) {
         this.accOverflow = true;
       }
-      acc = acc.slice(0, this.cap);
+      acc = cutAt(acc, this.cap);
       this.accFull = true;
     }
     this.acc = acc;
@@ -429,7 +435,7 @@ export class CsvRecordParser {
       this.recordHasContent = true;
       if (value.length > this.maxFieldChars) {
         (this.overlong ??= []).push(cells.length);
-        value = value.slice(0, this.cap);
+        value = cutAt(value, this.cap);
       }
       value = detach(value);
     }
