@@ -12,6 +12,7 @@ import { validationErrorFactory } from './common/http/validation-errors';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { CourierCustomersModule } from './courier-customers/courier-customers.module';
+import { CourierImportModule } from './courier-import/courier-import.module';
 import { CouriersModule } from './couriers/couriers.module';
 import { CustomersImportModule } from './customers-import/customers-import.module';
 import { CustomersModule } from './customers/customers.module';
@@ -76,6 +77,7 @@ export class AppModule {
         DistributorsModule,
         CustomersImportModule,
         DistributorsImportModule,
+        CourierImportModule,
       ],
       controllers: [HealthController],
       providers: [

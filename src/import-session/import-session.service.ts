@@ -227,13 +227,28 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     return { session, token, options };
   }
 
+  /**
+   * Throws what a confirm of this session would answer now if it could not claim it (400, 403, 409), without
+   * claiming it: for endpoints that check the rows before they confirm.
+   */
+  async assertConfirmable(definition: ImportDefinition, user: AuthUser, importId: string): Promise<void> {
+    const session = await this.find(importId);
+    const lapsed =
+      session?.status === 'confirming' && session.lease_until !== null && session.lease_until < new Date();
+    if (session && !session.expired && (session.status === 'validated' || lapsed)) {
+      if (session.owner_id === user.id && session.entity === definition.entity) return;
+    }
+    throw await this.claimRefusal(definition, user, importId, session);
+  }
+
   /** Why a session could not be claimed, in the contract's words. */
   private async claimRefusal(
     definition: ImportDefinition,
     user: AuthUser,
     importId: string,
+    known?: SessionRecord,
   ): Promise<ApiException> {
-    const session = await this.find(importId);
+    const session = known ?? (await this.find(importId));
     if (!session || session.expired) return new ApiException(HttpStatus.BAD_REQUEST, SESSION_NOT_FOUND);
     if (session.owner_id !== user.id) {
       return new ApiException(HttpStatus.FORBIDDEN, 'this import session belongs to another user');

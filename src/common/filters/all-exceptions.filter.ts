@@ -57,7 +57,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  render(exception: unknown, request: Request & { id?: string }): { status: number; body: unknown } {
+  render(exception: unknown, request: { id?: unknown }): { status: number; body: unknown } {
     if (exception instanceof RawBodyException) {
       return { status: exception.getStatus(), body: exception.getResponse() };
     }

@@ -1,0 +1,107 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuthUser } from '../auth/permissions';
+import { RawBodyException } from '../common/http/api.exception';
+import { CsvUploadFile } from '../import-session/csv-upload';
+import { TransactionRolledBackError } from '../import-session/import-apply';
+import { ImportSessionService } from '../import-session/import-session.service';
+import { ValidateResult } from '../import-session/import-session.types';
+import { CourierImportDefinition } from './courier-import.definition';
+import { CourierImportProblemDto, CourierImportSuccessDto } from './courier-import.dto';
+
+/** At most this many problems are listed in one answer. */
+const MAX_PROBLEMS = 10_000;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The courier customers import (API.md §6) on the shared core: the file is staged as a session, then applied
+ * with the transactional strategy (all rows or none), directly or after a preview.
+ */
+@Injectable()
+export class CourierImportService {
+  constructor(
+    private readonly sessions: ImportSessionService,
+    private readonly definition: CourierImportDefinition,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  /** Stages a file for the courier, to preview it (answers like a §4 validate). */
+  validate(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<ValidateResult> {
+    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId });
+  }
+
+  /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
+  async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
+    const staged = await this.validate(user, courierId, file);
+    try {
+      return await this.apply(user, staged.import_id);
+    } catch (error) {
+      if (error instanceof RawBodyException) {
+        await this.dataSource.query(`DELETE FROM import_sessions WHERE id = $1 AND status <> 'completed'`, [
+          staged.import_id,
+        ]);
+      }
+      throw error;
+    }
+  }
+
+  /** Applies a previewed session in one transaction. */
+  async confirm(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
+    await this.sessions.assertConfirmable(this.definition, user, importId);
+    return this.apply(user, importId);
+  }
+
+  private async apply(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
+    await this.refuseInvalidRows(importId);
+    let result;
+    try {
+      result = await this.sessions.confirmTransactional(this.definition, user, importId, {
+        override: true,
+        resolutions: {},
+      });
+    } catch (error) {
+      if (!(error instanceof TransactionRolledBackError)) throw error;
+      throw new RawBodyException(HttpStatus.BAD_REQUEST, {
+        status: 'error',
+        message: `${plural(error.failures.length, 'row')} could not be written; nothing was written`,
+        errors: error.failures.map((f) => ({ row_number: f.row_number, field: null, message: f.error })),
+      });
+    }
+    const session = await this.sessions.find(importId);
+    const processed = result.created + result.updated;
+    return {
+      status: 'success',
+      message: `Successfully processed ${processed} records (Upsert complete).`,
+      data: {
+        processed,
+        created: result.created,
+        updated: result.updated,
+        skipped_rows: session?.dropped_rows ?? [],
+      },
+    };
+  }
+
+  /** Any invalid row refuses the whole file, listing every problem with its row and field. */
+  private async refuseInvalidRows(importId: string): Promise<void> {
+    const problems: CourierImportProblemDto[] = await this.dataSource.query(
+      `SELECT r.row_number, e ->> 'field' AS field, e ->> 'message' AS message
+       FROM import_rows r, jsonb_array_elements(r.errors) e
+       WHERE r.session_id = $1 AND r.status = 'error'
+       ORDER BY r.row_number LIMIT $2`,
+      [importId, MAX_PROBLEMS + 1],
+    );
+    if (problems.length === 0) return;
+    const [{ rows }]: { rows: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS rows FROM import_rows WHERE session_id = $1 AND status = 'error'`,
+      [importId],
+    );
+    const shown = problems.length > MAX_PROBLEMS ? ` (the first ${MAX_PROBLEMS} problems are listed)` : '';
+    throw new RawBodyException(HttpStatus.BAD_REQUEST, {
+      status: 'error',
+      message: `the file has ${plural(rows, 'invalid row')}; nothing was written${shown}`,
+      errors: problems.slice(0, MAX_PROBLEMS),
+    });
+  }
+}
