@@ -294,3 +294,32 @@ describe('validate → confirm (per-row strategy)', () => {
     expect(await count(t, 'SELECT 1 FROM customers')).toBe(0);
   });
 });
+
+describe('expired sessions', () => {
+  let t: TestApp;
+  const manager = tokenFor(Role.Manager, { id: 'manager-2' });
+
+  beforeAll(async () => {
+    t = await startTestApp({ IMPORT_SESSION_TTL: '1s', IMPORT_PURGE_INTERVAL: '1s' });
+  });
+  afterAll(() => t.close());
+
+  it('are refused at confirm (400), then purged with their rows on schedule', async () => {
+    await truncateAll(t.dataSource);
+    const v = await validate(t, manager, 'customers', csv(HEADER, org('A', 'V1'), org('B', 'V2'))).expect(
+      200,
+    );
+    const id = v.body.data.import_id;
+    await sleep(1200);
+    const refused = await confirm(t, manager, 'customers', { import_id: id }).expect(400);
+    expect(refused.body.message).toBe('import session not found or expired. please re-validate the CSV file');
+    let rows = 2;
+    for (let i = 0; i < 40 && rows > 0; i++) {
+      await sleep(100);
+      rows = await count(t, 'SELECT 1 FROM import_rows WHERE session_id = $1', [id]);
+    }
+    expect(rows).toBe(0);
+    expect(await count(t, 'SELECT 1 FROM import_sessions WHERE id = $1', [id])).toBe(0);
+    await request(t.http).get(`/api/imports/${id}`).set(bearer(manager)).expect(404);
+  });
+});
