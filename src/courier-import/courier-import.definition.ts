@@ -57,8 +57,9 @@ export class CourierImportDefinition implements ImportDefinition {
        )
        UPDATE import_rows r SET outcome = CASE WHEN upserted.inserted THEN 'created' ELSE 'updated' END,
          target_id = upserted.id
-       FROM src JOIN upserted ON upserted.user_code = src.data ->> 'user_code'
-       WHERE r.session_id = $1 AND r.row_number = src.row_number`,
+       FROM upserted
+       WHERE r.session_id = $1 AND r.match_key = upserted.user_code AND r.row_number = ANY($2)
+         AND r.outcome IS NULL AND r.status IN ('valid', 'warning')`,
       [sessionId, rows, context.courier_id],
     );
   }

@@ -22,6 +22,9 @@ import {
   ValidateResult,
 } from './import-session.types';
 
+/** Sessions with at least this many rows refresh the planner's statistics after staging. */
+const ANALYZE_ABOVE_ROWS = 5000;
+
 export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
 
 const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
@@ -133,7 +136,7 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
             this.config.import.sessionTtlMs,
           ],
         );
-        const dropped = await stageRows(
+        const { staged, dropped } = await stageRows(
           manager,
           id,
           definition,
@@ -142,6 +145,9 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
           context,
           this.config.import,
         );
+        // The statements below join the rows just staged; without fresh statistics the planner takes a large
+        // uncommitted session for a few rows and picks nested loops that are quadratic in the file.
+        if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
         if (dropped.length > 0) {
           await manager.query(`UPDATE import_sessions SET dropped_rows = $2 WHERE id = $1`, [
             id,

@@ -70,7 +70,8 @@ export function parseRecord(
 
 /**
  * Reads every record of the file into `import_rows`, a batch at a time (memory does not grow with the
- * file). Answers the row numbers of positional records that were too short to import.
+ * file). Answers how many rows were staged, and the row numbers of positional records that were too short
+ * to import.
  */
 export async function stageRows(
   manager: EntityManager,
@@ -80,9 +81,10 @@ export async function stageRows(
   mapping: HeaderMapping,
   context: ImportContext,
   limits: { batchSize: number; maxCellChars: number },
-): Promise<number[]> {
+): Promise<{ staged: number; dropped: number[] }> {
   const { batchSize, maxCellChars } = limits;
   const dropped: number[] = [];
+  let staged = 0;
   const headerWidth = document.header.cells.length;
   let batch = emptyBatch();
   const flush = async () => {
@@ -115,6 +117,7 @@ export async function stageRows(
     );
     const errors = [...formatErrors, ...parsed.errors];
     const warnings = parsed.warnings ?? [];
+    staged++;
     batch.rowNumbers.push(record.rowNumber);
     batch.statuses.push(rowStatus(errors, warnings));
     batch.data.push(JSON.stringify(parsed.data));
@@ -125,7 +128,7 @@ export async function stageRows(
     if (batch.rowNumbers.length >= batchSize) await flush();
   }
   await flush();
-  return dropped;
+  return { staged, dropped };
 }
 
 /**
@@ -138,17 +141,19 @@ export async function markDuplicates(
   keyField: string,
 ): Promise<void> {
   await manager.query(
-    `WITH ranked AS (
-       SELECT row_number, min(row_number) OVER (PARTITION BY match_key) AS first_row
-       FROM import_rows WHERE session_id = $1 AND match_key IS NOT NULL
-     )
-     UPDATE import_rows r
+    // An index probe per row on (session_id, match_key, row_number): linear in the file, and no join whose
+    // plan depends on statistics of rows staged a moment ago.
+    `UPDATE import_rows r
      SET errors = coalesce(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
            'field', $2::text, 'message', 'duplicate_in_csv',
-           'values', jsonb_build_array(coalesce(r.data ->> $2::text, ''), ranked.first_row::text))),
+           'values', jsonb_build_array(coalesce(r.data ->> $2::text, ''), (
+             SELECT min(f.row_number) FROM import_rows f
+             WHERE f.session_id = r.session_id AND f.match_key = r.match_key)::text))),
          status = 'error'
-     FROM ranked
-     WHERE r.session_id = $1 AND r.row_number = ranked.row_number AND ranked.first_row < ranked.row_number`,
+     WHERE r.session_id = $1 AND r.match_key IS NOT NULL
+       AND EXISTS (
+         SELECT 1 FROM import_rows p
+         WHERE p.session_id = r.session_id AND p.match_key = r.match_key AND p.row_number < r.row_number)`,
     [sessionId, keyField],
   );
 }

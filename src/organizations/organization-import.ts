@@ -103,10 +103,10 @@ export abstract class OrganizationImport implements ImportDefinition {
        ), created AS (
          INSERT INTO ${this.table} (id, ${COLUMNS}${extra.columns})
          SELECT src.id, ${VALUES}${extra.values} FROM src
-         RETURNING id
        )
+       -- The INSERT runs to completion or fails the whole statement, so every src row was created.
        UPDATE import_rows r SET outcome = 'created', target_id = src.id
-       FROM src JOIN created USING (id)
+       FROM src
        WHERE r.session_id = $1 AND r.row_number = src.row_number`,
       [sessionId, rows, JSON.stringify(options.resolutions)],
     );
@@ -122,10 +122,10 @@ export abstract class OrganizationImport implements ImportDefinition {
        ), updated AS (
          UPDATE ${this.table} SET ${ASSIGN}${this.extraAssign()}, updated_at = now()
          FROM src WHERE ${this.table}.id = src.target
-         RETURNING ${this.table}.id
        )
+       -- Every src row's target is live (the LATERAL join found it), so the UPDATE wrote every one of them.
        UPDATE import_rows r SET outcome = 'updated', target_id = src.target
-       FROM src WHERE r.session_id = $1 AND r.row_number = src.row_number AND src.target IN (SELECT id FROM updated)`,
+       FROM src WHERE r.session_id = $1 AND r.row_number = src.row_number`,
       [sessionId, rows],
     );
     await manager.query(
