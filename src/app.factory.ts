@@ -36,10 +36,22 @@ function bodyError(error: BodyParserError): { status: number; message: string } 
   }
 }
 
+/** Routes whose errors keep the courier import's body (API.md §6, §8). */
+const COURIER_IMPORT_ROUTE = /^\/api\/courier-customers\/import(\/|$)/;
+
 /** Answers a body that cannot be read in the route's own error shape. */
 function sendBodyError(req: Request, res: Response, status: number, message: string): void {
   const oneShot = LARGE_JSON_ROUTES.includes(req.path);
-  res.status(status).json(oneShot ? { error: message } : { code: status, message, data: null });
+  const courier = COURIER_IMPORT_ROUTE.test(req.path);
+  res
+    .status(status)
+    .json(
+      oneShot
+        ? { error: message }
+        : courier
+          ? { status: 'error', message, errors: [] }
+          : { code: status, message, data: null },
+    );
 }
 
 /** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
@@ -67,10 +79,28 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
         `unsupported content type "${type || 'none'}": send application/json or multipart/form-data`,
       );
     }
+    // A JSON body declared larger than its limit is refused before it is read (the parser would read it all).
+    const jsonLimit = LARGE_JSON_ROUTES.includes(req.path)
+      ? config.import.maxFileBytes
+      : config.http.jsonBodyLimit;
+    if (type === 'application/json' && length > jsonLimit) {
+      res.setHeader('Connection', 'close');
+      return sendBodyError(req, res, 413, 'request body is too large');
+    }
     next();
   });
-  for (const route of LARGE_JSON_ROUTES) app.use(route, json({ limit: config.import.maxFileBytes }));
+  // Exactly these paths: app.use(route, …) would also match every path below them (…/import/confirm).
+  const largeJson = json({ limit: config.import.maxFileBytes });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    LARGE_JSON_ROUTES.includes(req.path) ? largeJson(req, res, next) : next(),
+  );
   app.use(json({ limit: config.http.jsonBodyLimit }));
+  // Every JSON body of the API is an object; say so rather than "property 0 should not exist".
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (Array.isArray(req.body))
+      return sendBodyError(req, res, 400, 'the JSON body must be an object, not an array');
+    next();
+  });
   app.use((error: BodyParserError, req: Request, res: Response, next: NextFunction) => {
     const known = bodyError(error);
     if (!known) return next(error);

@@ -12,8 +12,10 @@ import {
 import { ApiBody, ApiConsumes, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
+import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -27,6 +29,9 @@ export interface CsvUploadFile {
 }
 
 const FIELD = 'file';
+
+/** A request being uploaded: the temporary files multer created for it, and whether its answer was sent. */
+type UploadRequest = Request & { csv?: CsvUploadFile; spooled?: string[]; answered?: boolean };
 
 function multerError(error: MulterError, maxBytes: number): ApiException {
   switch (error.code) {
@@ -63,14 +68,25 @@ export class CsvUploadInterceptor implements NestInterceptor {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.upload = multer({
-      storage: multer.diskStorage({ destination: tmpdir() }),
+      storage: multer.diskStorage({
+        destination: tmpdir(),
+        // Each temporary file is recorded on its request and deleted once the answer is sent, whatever
+        // happened (multer leaves a partial file behind when a client disconnects after the size limit).
+        filename: (req, _file, cb) => {
+          const upload = req as UploadRequest;
+          if (upload.answered) return cb(new Error('the answer was already sent'), '');
+          const name = randomBytes(16).toString('hex');
+          (upload.spooled ??= []).push(join(tmpdir(), name));
+          cb(null, name);
+        },
+      }),
       limits: { fileSize: config.import.maxFileBytes, files: 1, fields: 20, fieldSize: 4096, parts: 25 },
     }).single(FIELD);
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = context.switchToHttp();
-    const req = http.getRequest<Request & { csv?: CsvUploadFile }>();
+    const req = http.getRequest<UploadRequest>();
     const res = http.getResponse<Response>();
     const max = this.config.import.maxFileBytes;
     const type = (req.headers['content-type'] ?? '').toLowerCase();
@@ -84,8 +100,25 @@ export class CsvUploadInterceptor implements NestInterceptor {
       res.setHeader('Connection', 'close');
       throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, `file is larger than the limit of ${max} bytes`);
     }
+    res.on('close', () => {
+      req.answered = true;
+      for (const path of req.spooled ?? []) unlink(path, () => undefined);
+    });
     await new Promise<void>((resolve, reject) => {
+      // multer reports a file over the limit only once the rest of the body has arrived (it drains it first):
+      // count the bytes as they come, and refuse a body without Content-Length as soon as it is too large.
+      let received = 0;
+      const count = (chunk: Buffer) => {
+        received += chunk.length;
+        if (received <= max + 64 * 1024) return;
+        req.off('data', count);
+        res.setHeader('Connection', 'close');
+        reject(
+          new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, `file is larger than the limit of ${max} bytes`),
+        );
+      };
       this.upload(req, res, (error: unknown) => {
+        req.off('data', count);
         if (!error) return resolve();
         if (error instanceof MulterError) {
           if (error.code === 'LIMIT_FILE_SIZE') res.setHeader('Connection', 'close');
@@ -93,6 +126,7 @@ export class CsvUploadInterceptor implements NestInterceptor {
         }
         reject(new ApiException(HttpStatus.BAD_REQUEST, 'the multipart body cannot be read'));
       });
+      req.on('data', count);
     });
     const file = req.file;
     if (!file)
@@ -100,7 +134,6 @@ export class CsvUploadInterceptor implements NestInterceptor {
         HttpStatus.BAD_REQUEST,
         `file is required: upload a CSV in the field "${FIELD}"`,
       );
-    res.on('close', () => unlink(file.path, () => undefined));
     req.csv = {
       path: file.path,
       fileName: file.originalname,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { PassThrough } from 'node:stream';
@@ -40,13 +40,14 @@ export class ImportsController {
   /** The rows to fix (original columns plus `errors`), ready to correct and upload again. */
   @Get(':id/errors.csv')
   @ApiProduces('text/csv')
-  @Header('Content-Type', 'text/csv; charset=utf-8')
   async errorsCsv(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const session = await this.sessions.readable(user, id);
+    // Set here, once the session is readable: an error answer (404) stays JSON, not a "CSV" of JSON.
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.csv"`);
     const out = new PassThrough();
     writeErrorsCsv(session.header, this.sessions.errorRows(id), out).catch((error: unknown) =>
