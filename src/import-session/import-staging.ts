@@ -1,33 +1,40 @@
+import { Writable } from 'node:stream';
+import { finished as finishedStream } from 'node:stream/promises';
+import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { charLength, FieldError } from '../organizations/field-rules';
 import { CsvDocument, CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
 import { ImportContext, ImportDefinition } from './import-definition';
 
-/** Staged rows are written this many at a time, one statement per batch. */
-interface StagingBatch {
-  rowNumbers: number[];
-  statuses: string[];
-  data: string[];
-  raw: string[];
-  errors: (string | null)[];
-  warnings: (string | null)[];
-  keys: (string | null)[];
+/** A value in PostgreSQL's COPY text format: `\N` for null, backslash escapes for the rest. */
+function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return /[\\\n\r\t]/.test(value)
+    ? value.replace(/[\\\n\r\t]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
+      )
+    : value;
 }
 
-const emptyBatch = (): StagingBatch => ({
-  rowNumbers: [],
-  statuses: [],
-  data: [],
-  raw: [],
-  errors: [],
-  warnings: [],
-  keys: [],
-});
+const COPY_ROWS =
+  'COPY import_rows (session_id, row_number, status, data, raw, errors, warnings, match_key) FROM STDIN';
 
-const INSERT_ROWS = `
-  INSERT INTO import_rows (session_id, row_number, status, data, raw, errors, warnings, match_key)
-  SELECT $1, * FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[], $7::jsonb[], $8::text[])`;
+/** Waits until a writable stream can take more, or fails with it. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off('error', fail);
+      resolve();
+    };
+    const fail = (error: Error) => {
+      stream.off('drain', done);
+      reject(error);
+    };
+    stream.once('drain', done).once('error', fail);
+  });
+}
 
 /** `error` > `ambiguous` > `warning` > `valid` (API.md §4). */
 export function rowStatus(errors: FieldError[], warnings: FieldError[]): string {
@@ -69,8 +76,8 @@ export function parseRecord(
 }
 
 /**
- * Reads every record of the file into `import_rows`, a batch at a time (memory does not grow with the
- * file). Answers how many rows were staged, and the row numbers of positional records that were too short
+ * Reads every record of the file into `import_rows` through one COPY, written a chunk of rows at a time with
+ * back-pressure (memory does not grow with the file). Answers how many rows were staged, and the row numbers of positional records that were too short
  * to import.
  */
 export async function stageRows(
@@ -86,48 +93,48 @@ export async function stageRows(
   const dropped: number[] = [];
   let staged = 0;
   const headerWidth = document.header.cells.length;
-  let batch = emptyBatch();
-  const flush = async () => {
-    if (batch.rowNumbers.length === 0) return;
-    const b = batch;
-    batch = emptyBatch();
-    await manager.query(INSERT_ROWS, [
-      sessionId,
-      b.rowNumbers,
-      b.statuses,
-      b.data,
-      b.raw,
-      b.errors,
-      b.warnings,
-      b.keys,
-    ]);
-  };
-  for await (const record of document.records) {
-    if (definition.minCells !== undefined && record.cells.length < definition.minCells) {
-      dropped.push(record.rowNumber);
-      continue;
+  // Rows go to PostgreSQL through COPY on the transaction's own connection, a chunk of lines at a time.
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('stageRows must run inside a transaction');
+  const client = (await runner.connect()) as PoolClient;
+  const copy = client.query(copyFrom(COPY_ROWS));
+  const finished = finishedStream(copy);
+  let chunk = '';
+  let lines = 0;
+  try {
+    for await (const record of document.records) {
+      if (definition.minCells !== undefined && record.cells.length < definition.minCells) {
+        dropped.push(record.rowNumber);
+        continue;
+      }
+      const { parsed, formatErrors } = parseRecord(
+        definition,
+        mapping,
+        headerWidth,
+        record,
+        context,
+        maxCellChars,
+      );
+      const errors = [...formatErrors, ...parsed.errors];
+      const warnings = parsed.warnings ?? [];
+      staged++;
+      chunk +=
+        `${sessionId}\t${record.rowNumber}\t${rowStatus(errors, warnings)}\t${copyText(JSON.stringify(parsed.data))}` +
+        `\t${copyText(JSON.stringify(record.cells))}\t${copyText(errors.length ? JSON.stringify(errors) : null)}` +
+        `\t${copyText(warnings.length ? JSON.stringify(warnings) : null)}\t${copyText(parsed.key)}\n`;
+      if (++lines >= batchSize) {
+        if (!copy.write(chunk)) await drained(copy);
+        chunk = '';
+        lines = 0;
+      }
     }
-    const { parsed, formatErrors } = parseRecord(
-      definition,
-      mapping,
-      headerWidth,
-      record,
-      context,
-      maxCellChars,
-    );
-    const errors = [...formatErrors, ...parsed.errors];
-    const warnings = parsed.warnings ?? [];
-    staged++;
-    batch.rowNumbers.push(record.rowNumber);
-    batch.statuses.push(rowStatus(errors, warnings));
-    batch.data.push(JSON.stringify(parsed.data));
-    batch.raw.push(JSON.stringify(record.cells));
-    batch.errors.push(errors.length ? JSON.stringify(errors) : null);
-    batch.warnings.push(warnings.length ? JSON.stringify(warnings) : null);
-    batch.keys.push(parsed.key);
-    if (batch.rowNumbers.length >= batchSize) await flush();
+    copy.end(chunk);
+    await finished;
+  } catch (error) {
+    copy.destroy(error as Error);
+    await finished.catch(() => undefined);
+    throw error;
   }
-  await flush();
   return { staged, dropped };
 }
 
