@@ -39,9 +39,7 @@ export class CourierImportService {
       return await this.apply(user, staged.import_id);
     } catch (error) {
       if (error instanceof RawBodyException) {
-        await this.dataSource.query(`DELETE FROM import_sessions WHERE id = $1 AND status <> 'completed'`, [
-          staged.import_id,
-        ]);
+        await this.sessions.discard(staged.import_id);
       }
       throw error;
     }

@@ -31,38 +31,42 @@ async function fence(
   if (renewed.length === 0) throw new LeaseLostError();
 }
 
-/** Rows the confirm table says to skip, and resolutions that name no candidate (API.md §4). */
-async function settleWithoutWriting(
+/**
+ * Settles, in one statement, the rows the confirm table says to skip and the ambiguous rows whose resolution
+ * names no candidate (API.md §4). Answers the rows left to write.
+ */
+async function settle(
   manager: EntityManager,
   sessionId: string,
   rows: number[],
   options: ConfirmOptions,
-): Promise<void> {
-  await manager.query(
-    `UPDATE import_rows SET outcome = 'skipped',
-       reason = CASE status WHEN 'error' THEN 'error' WHEN 'warning' THEN 'warning_not_overridden' ELSE 'ambiguous_unresolved' END
-     WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL
-       AND (status = 'error' OR (status = 'warning' AND NOT $3) OR (status = 'ambiguous' AND NOT ($4::jsonb ? row_number::text)))`,
-    [sessionId, rows, options.override, JSON.stringify(options.resolutions)],
+): Promise<number[]> {
+  const settled = rowsOf<{ row_number: number }>(
+    await manager.query(
+      `WITH batch AS (
+         SELECT row_number,
+                status = 'error' OR (status = 'warning' AND NOT $3)
+                  OR (status = 'ambiguous' AND NOT ($4::jsonb ? row_number::text)) AS skip,
+                status = 'ambiguous' AND ($4::jsonb ? row_number::text) AND NOT EXISTS (
+                  SELECT 1 FROM jsonb_array_elements(coalesce(errors, '[]'::jsonb)) e,
+                                jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) c
+                  WHERE c ->> 'id' = $4::jsonb ->> row_number::text) AS bad_resolution
+         FROM import_rows WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL
+       )
+       UPDATE import_rows r SET
+         outcome = CASE WHEN batch.skip THEN 'skipped' ELSE 'failed' END,
+         reason = CASE WHEN NOT batch.skip THEN NULL WHEN r.status = 'error' THEN 'error'
+                       WHEN r.status = 'warning' THEN 'warning_not_overridden' ELSE 'ambiguous_unresolved' END,
+         error = CASE WHEN batch.skip THEN NULL
+                      ELSE 'the resolution ' || ($4::jsonb ->> r.row_number::text) || ' is not one of this row''s candidates' END
+       FROM batch
+       WHERE r.session_id = $1 AND r.row_number = batch.row_number AND (batch.skip OR batch.bad_resolution)
+       RETURNING r.row_number`,
+      [sessionId, rows, options.override, JSON.stringify(options.resolutions)],
+    ),
   );
-  await manager.query(
-    `UPDATE import_rows r SET outcome = 'failed',
-       error = 'the resolution ' || ($3::jsonb ->> r.row_number::text) || ' is not one of this row''s candidates'
-     WHERE r.session_id = $1 AND r.row_number = ANY($2) AND r.outcome IS NULL AND r.status = 'ambiguous'
-       AND NOT EXISTS (
-         SELECT 1 FROM jsonb_array_elements(coalesce(r.errors, '[]'::jsonb)) e,
-                       jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) c
-         WHERE c ->> 'id' = $3::jsonb ->> r.row_number::text)`,
-    [sessionId, rows, JSON.stringify(options.resolutions)],
-  );
-}
-
-async function pendingOf(manager: EntityManager, sessionId: string, rows: number[]): Promise<number[]> {
-  const pending: { row_number: number }[] = await manager.query(
-    `SELECT row_number FROM import_rows WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL ORDER BY row_number`,
-    [sessionId, rows],
-  );
-  return pending.map((r) => r.row_number);
+  const done = new Set(settled.map((r) => r.row_number));
+  return rows.filter((row) => !done.has(row));
 }
 
 /**
@@ -99,28 +103,40 @@ async function applyOneByOne(
  */
 const relaxCommit = (manager: EntityManager) => manager.query('SET LOCAL synchronous_commit = off');
 
-/** Adds the batch's outcomes to the session's counters, in the batch's transaction. */
+/**
+ * Adds the batch's outcomes to the session's counters, in the batch's transaction. A row the definition left
+ * without an outcome (which it must not) is recorded as failed rather than counted nowhere.
+ */
 async function count(manager: EntityManager, sessionId: string, rows: number[]): Promise<void> {
+  const [{ missing }] = rowsOf<{ missing: number }>(
+    await manager.query(
+      `UPDATE import_sessions s SET
+         applied_rows = applied_rows + c.total, created_rows = created_rows + c.created,
+         updated_rows = updated_rows + c.updated, skipped_rows = skipped_rows + c.skipped,
+         failed_rows = failed_rows + c.failed
+       FROM (
+         SELECT count(outcome)::int AS total,
+                count(*) FILTER (WHERE outcome = 'created')::int AS created,
+                count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+                count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
+                count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
+                count(*) FILTER (WHERE outcome IS NULL)::int AS missing
+         FROM import_rows WHERE session_id = $1 AND row_number = ANY($2)
+       ) c
+       WHERE s.id = $1
+       RETURNING c.missing`,
+      [sessionId, rows],
+    ),
+  );
+  if (missing === 0) return;
   await manager.query(
     `UPDATE import_rows SET outcome = 'failed', error = 'the row was not written'
      WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL`,
     [sessionId, rows],
   );
   await manager.query(
-    `UPDATE import_sessions s SET
-       applied_rows = applied_rows + c.total, created_rows = created_rows + c.created,
-       updated_rows = updated_rows + c.updated, skipped_rows = skipped_rows + c.skipped,
-       failed_rows = failed_rows + c.failed
-     FROM (
-       SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE outcome = 'created')::int AS created,
-              count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-              count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
-              count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-       FROM import_rows WHERE session_id = $1 AND row_number = ANY($2)
-     ) c
-     WHERE s.id = $1`,
-    [sessionId, rows],
+    `UPDATE import_sessions SET applied_rows = applied_rows + $2, failed_rows = failed_rows + $2 WHERE id = $1`,
+    [sessionId, missing],
   );
 }
 
@@ -159,8 +175,7 @@ export class PerRowApplier {
         await this.dataSource.transaction(async (manager) => {
           await relaxCommit(manager);
           await fence(manager, session, token, this.settings.leaseMs);
-          await settleWithoutWriting(manager, session.id, rows, options);
-          const pending = await pendingOf(manager, session.id, rows);
+          const pending = await settle(manager, session.id, rows, options);
           if (pending.length > 0)
             await definition.apply(manager, session.id, pending, options, session.context);
           await count(manager, session.id, rows);
@@ -174,14 +189,8 @@ export class PerRowApplier {
         await this.dataSource.transaction(async (manager) => {
           await relaxCommit(manager);
           await fence(manager, session, token, this.settings.leaseMs);
-          await settleWithoutWriting(manager, session.id, rows, options);
-          await applyOneByOne(
-            manager,
-            definition,
-            session,
-            await pendingOf(manager, session.id, rows),
-            options,
-          );
+          const pending = await settle(manager, session.id, rows, options);
+          await applyOneByOne(manager, definition, session, pending, options);
           await count(manager, session.id, rows);
         });
       }
@@ -226,8 +235,7 @@ export class TransactionalApplier {
         if (batch.length === 0) break;
         const rows = batch.map((r) => r.row_number);
         after = rows[rows.length - 1];
-        await settleWithoutWriting(manager, session.id, rows, options);
-        const pending = await pendingOf(manager, session.id, rows);
+        const pending = await settle(manager, session.id, rows, options);
         // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
         // cannot be written; the whole transaction is rolled back at the end all the same.
         await manager.query('SAVEPOINT import_batch');

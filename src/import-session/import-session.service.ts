@@ -490,13 +490,27 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
 
   /** Deletes expired sessions and their rows (a confirm in progress is kept while its lease holds). */
   async purgeExpired(): Promise<number> {
-    const deleted = rowsOf(
-      await this.dataSource.query(
-        `DELETE FROM import_sessions
-       WHERE expires_at < now() AND (status <> 'confirming' OR lease_until < now()) RETURNING id`,
-      ),
+    const purged = await this.deleteSessions(
+      `expires_at < now() AND (status <> 'confirming' OR lease_until < now())`,
+      [],
     );
-    if (deleted.length > 0) this.logger.log(`purged ${deleted.length} expired import sessions`);
-    return deleted.length;
+    if (purged > 0) this.logger.log(`purged ${purged} expired import sessions`);
+    return purged;
+  }
+
+  /** Deletes a session that will not be confirmed, with its rows. */
+  async discard(importId: string): Promise<void> {
+    await this.deleteSessions(`id = $1 AND status <> 'completed'`, [importId]);
+  }
+
+  /** Sessions and their staged rows, in one statement (rows carry no foreign key, to stage them faster). */
+  private async deleteSessions(where: string, params: unknown[]): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.dataSource.query(
+      `WITH gone AS (DELETE FROM import_sessions WHERE ${where} RETURNING id),
+            gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      params,
+    );
+    return n;
   }
 }
