@@ -91,7 +91,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `<dataDir>/postgres`. Used when no `DATABASE_URL` is configured.
  *
  * - The cluster is created on the first start; its superuser password is kept in `<dataDir>`.
- * - Each start picks a free port.
+ * - Each start picks a free port, unless a port is given.
  * - A server left running by a process that was killed (`SIGKILL`) is adopted, not started twice.
  * - A command run while the service is up (a migration, `user:create`) joins the running server and
  *   leaves it running.
@@ -104,9 +104,11 @@ export class EmbeddedDatabase {
   /** The postmaster this process stops on shutdown: started here, or adopted. */
   private ownedPid?: number;
 
+  /** `port`: the port to listen on at every start (by default a free port is picked on each start). */
   constructor(
     private readonly dataDir: string,
     private readonly logger: EmbeddedDatabaseLogger,
+    private readonly options: { port?: number } = {},
   ) {
     this.pgDir = clusterDirFor(dataDir);
     this.ownerFile = join(dataDir, 'postgres.owner');
@@ -135,7 +137,7 @@ export class EmbeddedDatabase {
         writeFileSync(this.ownerFile, String(process.pid));
       }
     } else {
-      port = await freePort();
+      port = this.options.port ?? (await freePort());
       const EmbeddedPostgres = loadEmbeddedPostgres();
       const instance = new EmbeddedPostgres({
         databaseDir: this.pgDir,
