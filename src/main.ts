@@ -1,9 +1,16 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, LogLevel } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { DatabaseServer, openDatabaseServer } from './database/database-server';
 import { runMigrations } from './database/database-options';
+
+/** Nest's levels for a LOG_LEVEL, for the lines printed before the JSON logger takes over. */
+function bootLevels(level: string): LogLevel[] {
+  const order: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  const upTo = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5, silent: -1 }[level] ?? 3;
+  return order.slice(0, upTo + 1);
+}
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Boot');
@@ -17,6 +24,7 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  Logger.overrideLogger(bootLevels(config.logLevel));
 
   const server: DatabaseServer = await openDatabaseServer(config, logger);
   let stopping = false;
