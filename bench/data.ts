@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ORGANIZATION_FIELDS } from '../src/organizations/organization.rules';
 
 /**
  * The benchmark's CSV files, generated once per row count into `bench/data/` (git-ignored) and reused
@@ -17,18 +18,8 @@ export const DATA_DIR = join(__dirname, 'data');
 /** Bump when the generated content changes, so that older files are not reused. */
 const GENERATOR_VERSION = 2;
 
-export const CUSTOMER_COLUMNS = [
-  'company_name',
-  'description',
-  'vat_number',
-  'address',
-  'city',
-  'main_contact',
-  'email',
-  'phone',
-  'language',
-  'notes',
-] as const;
+/** The customers columns, in template order: the service's own list. */
+export const CUSTOMER_COLUMNS = ORGANIZATION_FIELDS;
 
 export const COURIER_COLUMNS = ['user_code', 'first_name', 'last_name', 'branch'] as const;
 
