@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ADMIN,
   auth,
@@ -9,7 +11,7 @@ import {
   upload,
   waitFor,
 } from './support/database-process';
-import { isAlive, ServiceProcess } from './support/service-process';
+import { isAlive, ServiceProcess, sleep } from './support/service-process';
 
 const UNAVAILABLE = { code: 503, message: 'the database is unavailable, try again shortly', data: null };
 const HEALTH_DOWN = {
@@ -27,6 +29,8 @@ describe('the database goes away and comes back', () => {
   let service: ServiceProcess;
   let token: string;
   let courierId: string;
+  /** Services started by a single test, stopped here too in case that test times out. */
+  const others: ServiceProcess[] = [];
 
   beforeAll(async () => {
     database = await TestDatabase.start();
@@ -38,6 +42,7 @@ describe('the database goes away and comes back', () => {
   }, 120_000);
 
   afterAll(async () => {
+    for (const other of others) await other.stop('SIGKILL').catch(() => undefined);
     await service?.stop('SIGKILL').catch(() => undefined);
     await database?.dispose();
   });
@@ -140,5 +145,88 @@ describe('the database goes away and comes back', () => {
       progress: { applied_rows: TOTAL, total_rows: TOTAL },
       result: { created: TOTAL, updated: 0, skipped: 0, failed: 0 },
     });
+  });
+
+  it('a confirm left waiting by a saturated connection pool goes on and completes', async () => {
+    // Two connections, both held 7 s (longer than the pool's 5 s wait) by rows that a trigger slows down,
+    // while a third confirm needs one for its next batch.
+    await database.query(`
+      CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.vat_number IN ('SLA0000001', 'SLB0000001') THEN PERFORM pg_sleep(7); END IF;
+        RETURN NEW;
+      END $$`);
+    await database.query(
+      `CREATE TRIGGER test_slow BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION test_slow()`,
+    );
+    const busy = await serviceOn(database, { DATABASE_POOL_SIZE: '2', IMPORT_BATCH_SIZE: '100' });
+    others.push(busy);
+    try {
+      await busy.start();
+      const busyToken = await busy.login(ADMIN.email, ADMIN.password);
+      const files = {
+        PB: customersCsv('PB', 20_000),
+        SLA: customersCsv('SLA', 5),
+        SLB: customersCsv('SLB', 5),
+      };
+      const ids: Record<string, string> = {};
+      for (const [prefix, file] of Object.entries(files)) {
+        const v = await upload(busy, busyToken, '/api/customers/import/validate', file);
+        expect(v.status).toBe(200);
+        ids[prefix] = v.body.data.import_id;
+      }
+      for (const prefix of ['PB', 'SLA', 'SLB']) {
+        const started = await postJson(busy, busyToken, '/api/customers/import/confirm', {
+          import_id: ids[prefix],
+          async: true,
+        });
+        expect(started.status).toBe(202);
+      }
+      for (const [prefix, id] of Object.entries(ids)) {
+        await waitFor(
+          `the ${prefix} confirm to complete`,
+          async () => {
+            const read = await busy.request(`/api/imports/${id}`, { headers: auth(busyToken) });
+            return read.body.data.status === 'completed';
+          },
+          40_000,
+          500,
+        );
+        const rows = prefix === 'PB' ? 20_000 : 5;
+        const read = await busy.request(`/api/imports/${id}`, { headers: auth(busyToken) });
+        expect(read.body.data.result).toEqual({ created: rows, updated: 0, skipped: 0, failed: 0 });
+        expect(
+          await database.count(`SELECT DISTINCT vat_number FROM customers WHERE vat_number LIKE $1`, [
+            `${prefix}0%`,
+          ]),
+        ).toBe(rows);
+      }
+    } finally {
+      await busy.stop('SIGKILL').catch(() => undefined);
+      await database.query(`DROP TRIGGER IF EXISTS test_slow ON customers`);
+    }
+  }, 90_000);
+
+  it('health tells a busy service from a database that is down', async () => {
+    // A stand-in for CPU-bound work (parsing big uploads): on SIGUSR2 every turn of the service's event loop
+    // stalls 2.1 s, longer than the health check's 2 s timeout, while the database answers at once.
+    const stall = join(database.dir, 'stall-event-loop.js');
+    writeFileSync(
+      stall,
+      `const stall = () => { const end = Date.now() + 2100; while (Date.now() < end); setImmediate(stall); };
+       process.once('SIGUSR2', () => setImmediate(stall));`,
+    );
+    const busy = await serviceOn(database, { NODE_OPTIONS: `--require ${stall}` });
+    others.push(busy);
+    try {
+      await busy.start();
+      process.kill(busy.pid!, 'SIGUSR2');
+      await sleep(200);
+      const answer = await busy.request('/api/health');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ code: 200, data: { status: 'ok', database: 'up' } });
+    } finally {
+      await busy.stop('SIGKILL').catch(() => undefined);
+    }
   });
 });

@@ -32,6 +32,13 @@ export function rowFailureMessage(error: unknown): string {
 export const isFatalForConfirm = (error: unknown) =>
   isDatabaseUnavailable(error) || error instanceof LeaseLostError;
 
+/**
+ * Every connection of this service's own pool stayed busy for the pool's connection timeout (pg-pool's
+ * message for a wait in its queue): the service is saturated, the database answered nothing wrong.
+ */
+export const isPoolBusy = (error: unknown) =>
+  error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+
 /** The confirm's claim on a session was taken over (its lease had lapsed). */
 export class LeaseLostError extends Error {
   constructor() {

@@ -11,7 +11,7 @@ import { CsvFormatError, CsvSource, openCsv } from './csv';
 import { mapHeader } from './header-mapping';
 import { PerRowApplier, TransactionalApplier } from './import-apply';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
-import { LeaseLostError } from './import-errors';
+import { isPoolBusy, LeaseLostError } from './import-errors';
 import { countRows, markDuplicates, stageRows } from './import-staging';
 import {
   ConfirmResult,
@@ -26,6 +26,12 @@ import {
 const ANALYZE_ABOVE_ROWS = 5000;
 
 export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
+
+/**
+ * How many times a confirm waits again for a free connection of its saturated pool (each wait lasts the pool's
+ * connection timeout) before it gives up as if the database were down.
+ */
+const POOL_BUSY_ATTEMPTS = 20;
 
 const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
 
@@ -310,8 +316,21 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     options: ConfirmOptions,
   ): Promise<void> {
     try {
-      await this.perRow.run(definition, session, token, options);
-      await this.complete(session.id, token);
+      // A confirm waiting for a connection of a pool saturated by other imports goes on where it stopped
+      // (only rows without an outcome are applied) instead of stopping half-way as if the database were down.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.perRow.run(definition, session, token, options);
+          await this.complete(session.id, token);
+          break;
+        } catch (error) {
+          if (!isPoolBusy(error) || attempt >= POOL_BUSY_ATTEMPTS) throw error;
+          this.logger.warn(
+            { importId: session.id, attempt },
+            'no free database connection; the confirm goes on',
+          );
+        }
+      }
     } catch (error) {
       await this.release(session.id, token);
       if (error instanceof LeaseLostError) {
