@@ -105,42 +105,35 @@ export async function openCsv(source: CsvSource, options: CsvReadOptions): Promi
     if (records.length === 0) {
       throw new CsvFormatError(400, 'file contains only headers, no data rows');
     }
+    const batches = new BatchReader(reader, parser, records, ended, failure, options.maxRows);
+    let iterated = false;
+    const once = () => {
+      if (iterated) {
+        throw new Error('CsvDocument.records can be iterated only once');
+      }
+      iterated = true;
+      return batches;
+    };
     return {
       encoding,
       delimiter,
       header,
-      records: onceIterable(
-        () => new RecordIterator(reader, parser, records, ended, failure, options.maxRows),
-      ),
+      records: { [Symbol.asyncIterator]: () => new RecordIterator(once()) },
+      batches: { [Symbol.asyncIterator]: () => once() },
     };
   } finally {
     reader.suspend();
   }
 }
 
-function onceIterable<T>(create: () => AsyncIterator<T>): AsyncIterable<T> {
-  let iterated = false;
-  return {
-    [Symbol.asyncIterator]: () => {
-      if (iterated) {
-        throw new Error('CsvDocument.records can be iterated only once');
-      }
-      iterated = true;
-      return create();
-    },
-  };
-}
-
 /**
- * Iterates over the data records: records already parsed are handed out at once, the next chunk is read
- * when they run out. (Hand-written rather than an async generator, which costs twice as much per record.)
- * The file is closed at the end, on return() (a for-await loop left early) and on any error.
+ * Hands out the data records a parsed chunk at a time, reading the next chunk when they run out. Records
+ * completed before an error are handed out first, and the error after them. The file is closed at the end,
+ * on return() (a for-await loop left early) and on any error.
  */
-class RecordIterator implements AsyncIterator<CsvRecord> {
-  private index = 0;
+class BatchReader implements AsyncIterator<CsvRecord[]> {
   private dataRows = 0;
   private finished = false;
-  private reading: Promise<IteratorResult<CsvRecord>> | undefined;
 
   constructor(
     private readonly reader: TextChunkReader,
@@ -151,39 +144,40 @@ class RecordIterator implements AsyncIterator<CsvRecord> {
     private readonly maxRows: number,
   ) {}
 
-  next(): Promise<IteratorResult<CsvRecord>> {
-    if (this.reading !== undefined) {
-      // A call made before the previous one settled: serve it after that one.
-      return this.reading.then(() => this.next());
-    }
-    if (this.index < this.batch.length) {
-      const record = this.batch[this.index++];
-      if (++this.dataRows > this.maxRows) {
-        this.close();
-        return Promise.reject(
-          new CsvFormatError(400, `too many rows: the limit is ${this.maxRows} data rows`, record.rowNumber),
-        );
+  async next(): Promise<IteratorResult<CsvRecord[]>> {
+    for (;;) {
+      if (this.batch.length > 0) {
+        let batch = this.batch;
+        this.batch = [];
+        if (this.dataRows + batch.length > this.maxRows) {
+          // The records up to the limit are handed out; the next call reports the first one over it.
+          const allowed = this.maxRows - this.dataRows;
+          const over = batch[allowed];
+          this.failure = new CsvFormatError(
+            400,
+            `too many rows: the limit is ${this.maxRows} data rows`,
+            over.rowNumber,
+          );
+          batch = batch.slice(0, allowed);
+          if (batch.length === 0) continue;
+        }
+        this.dataRows += batch.length;
+        return { done: false, value: batch };
       }
-      return Promise.resolve({ done: false, value: record });
+      if (this.failure !== undefined) {
+        const error = this.failure;
+        this.close();
+        throw error;
+      }
+      if (this.ended || this.finished) {
+        this.close();
+        return { done: true, value: undefined };
+      }
+      await this.readMore();
     }
-    if (this.failure !== undefined) {
-      const error = this.failure;
-      this.close();
-      return Promise.reject(error);
-    }
-    if (this.ended || this.finished) {
-      this.close();
-      return Promise.resolve({ done: true, value: undefined });
-    }
-    const reading = this.readMore().then(() => {
-      this.reading = undefined;
-      return this.next();
-    });
-    this.reading = reading;
-    return reading;
   }
 
-  return(): Promise<IteratorResult<CsvRecord>> {
+  return(): Promise<IteratorResult<CsvRecord[]>> {
     this.close();
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -205,14 +199,56 @@ class RecordIterator implements AsyncIterator<CsvRecord> {
       this.failure = error instanceof Error ? error : new Error(String(error));
     }
     this.batch = this.parser.takeRecords();
-    this.index = 0;
   }
 
   private close(): void {
     this.finished = true;
     this.batch = [];
-    this.index = 0;
     this.failure = undefined;
     this.reader.suspend();
+  }
+}
+
+/**
+ * Iterates over the data records one at a time, over the batches of a {@link BatchReader}. (Hand-written
+ * rather than an async generator, which costs twice as much per record.)
+ */
+class RecordIterator implements AsyncIterator<CsvRecord> {
+  private batch: CsvRecord[] = [];
+  private index = 0;
+  private reading: Promise<IteratorResult<CsvRecord>> | undefined;
+
+  constructor(private readonly batches: BatchReader) {}
+
+  next(): Promise<IteratorResult<CsvRecord>> {
+    if (this.reading !== undefined) {
+      // A call made before the previous one settled: serve it after that one.
+      return this.reading.then(() => this.next());
+    }
+    if (this.index < this.batch.length) {
+      return Promise.resolve({ done: false, value: this.batch[this.index++] });
+    }
+    const reading = this.batches.next().then(
+      (result): Promise<IteratorResult<CsvRecord>> => {
+        this.reading = undefined;
+        if (result.done === true) return Promise.resolve({ done: true, value: undefined });
+        this.batch = result.value;
+        this.index = 0;
+        return this.next();
+      },
+      (error: unknown) => {
+        this.reading = undefined;
+        throw error;
+      },
+    );
+    this.reading = reading;
+    return reading;
+  }
+
+  async return(): Promise<IteratorResult<CsvRecord>> {
+    this.batch = [];
+    this.index = 0;
+    await this.batches.return();
+    return { done: true, value: undefined };
   }
 }

@@ -25,6 +25,8 @@ export interface CsvDocument {
   delimiter: string;
   /** Row 1, the raw trimmed header cells. */
   header: CsvRecord;
-  /** Data rows (row 2 onwards). Can be iterated once. */
+  /** Data rows (row 2 onwards). Either this or `batches` can be iterated, once. */
   records: AsyncIterable<CsvRecord>;
+  /** The same records, as many at a time as each chunk of the file completes. */
+  batches: AsyncIterable<CsvRecord[]>;
 }
