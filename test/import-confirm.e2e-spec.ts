@@ -23,7 +23,13 @@ describe('validate → confirm (per-row strategy)', () => {
   const manager = tokenFor(Role.Manager, { id: 'manager-1' });
 
   beforeAll(async () => {
-    t = await startTestApp({ IMPORT_BATCH_SIZE: '3', IMPORT_CONFIRM_LEASE: '2s' });
+    // One batch at a time, so that a confirm cut off mid-way has written an exact number of batches; the
+    // crash and instance tests run with the default of several batches at once.
+    t = await startTestApp({
+      IMPORT_BATCH_SIZE: '3',
+      IMPORT_CONFIRM_LEASE: '2s',
+      IMPORT_CONFIRM_WORKERS: '1',
+    });
   });
   afterAll(() => t.close());
   beforeEach(async () => {

@@ -36,6 +36,7 @@ export interface AppConfig {
     responseRows: number;
     sessionTtlMs: number;
     batchSize: number;
+    confirmWorkers: number;
     confirmLeaseMs: number;
     purgeIntervalMs: number;
   };
@@ -209,7 +210,8 @@ export function loadConfig(
       maxCellChars: int(env, 'IMPORT_MAX_CELL_CHARS', 10_000, 1, 10_000_000),
       responseRows: int(env, 'IMPORT_RESPONSE_ROWS', 1000, 1, 1_000_000),
       sessionTtlMs: duration(env, 'IMPORT_SESSION_TTL', '30m', 1000),
-      batchSize: int(env, 'IMPORT_BATCH_SIZE', 2000, 1, 100_000),
+      batchSize: int(env, 'IMPORT_BATCH_SIZE', 5000, 1, 100_000),
+      confirmWorkers: int(env, 'IMPORT_CONFIRM_WORKERS', 2, 1, 16),
       confirmLeaseMs: duration(env, 'IMPORT_CONFIRM_LEASE', '60s', 1000),
       purgeIntervalMs: duration(env, 'IMPORT_PURGE_INTERVAL', '5m', 1000),
     },

@@ -36,7 +36,7 @@ export interface CourierCustomerFieldError {
   message: CourierCustomerFieldCode;
 }
 
-const RULES: readonly FieldRule[] = [
+export const COURIER_CUSTOMER_RULES: readonly FieldRule[] = [
   { field: 'user_code', required: true, maxChars: COURIER_CUSTOMER_LIMITS.user_code },
   { field: 'first_name', required: true, maxChars: COURIER_CUSTOMER_LIMITS.first_name },
   { field: 'last_name', required: true, maxChars: COURIER_CUSTOMER_LIMITS.last_name },
@@ -52,7 +52,7 @@ export function checkCourierCustomer(input: CourierCustomerInput): {
   value: CourierCustomerValue;
   errors: CourierCustomerFieldError[];
 } {
-  const { value, errors } = checkFields(RULES, { ...input });
+  const { value, errors } = checkFields(COURIER_CUSTOMER_RULES, { ...input });
   return {
     value: {
       user_code: value.user_code ?? '',

@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
-import { ImportColumn, ParsedRow } from '../import-session/import-definition';
+import { ImportColumn, ImportContext, ParsedRow, stagedColumns } from '../import-session/import-definition';
 import { ORGANIZATION_COLUMNS, OrganizationImport } from '../organizations/organization-import';
+import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
+
+const FIELDS = [...ORGANIZATION_FIELDS, 'distributor', 'distributor_id'] as const;
+const DISTRIBUTOR = FIELDS.indexOf('distributor');
 
 /**
  * Customers: the organization columns plus an optional `distributor` (a distributor's company name or VAT,
- * resolved among live distributors). Placeholder VATs (empty or all zeros) never match anything.
+ * resolved among live distributors into `distributor_id`). Placeholder VATs (empty or all zeros) never match
+ * anything.
  */
 @Injectable()
 export class CustomersImportDefinition extends OrganizationImport {
@@ -21,21 +26,30 @@ export class CustomersImportDefinition extends OrganizationImport {
     ),
     { field: 'distributor', aliases: ['distributor_name', 'distributore'] },
   ];
+  override readonly fields: readonly string[] = FIELDS;
+  protected override readonly v: Record<string, string> = stagedColumns(FIELDS);
 
-  override parse(cells: Record<string, string>): ParsedRow {
+  override parse(cells: readonly string[]): ParsedRow {
     const parsed = super.parse(cells);
-    const distributor = (cells.distributor ?? '').trim();
-    parsed.data.distributor = distributor === '' ? null : distributor;
+    const distributor = (cells[DISTRIBUTOR] ?? '').trim();
+    parsed.values[DISTRIBUTOR] = distributor === '' ? null : distributor;
     return parsed;
   }
 
   /** Also resolves `distributor`: none → `not_found`; several → `ambiguous` with the candidates. */
-  override async analyse(manager: EntityManager, sessionId: string): Promise<void> {
+  override async analyse(
+    manager: EntityManager,
+    sessionId: string,
+    context: ImportContext,
+    present: ReadonlySet<string>,
+  ): Promise<void> {
     await super.analyse(manager, sessionId);
+    if (!present.has('distributor')) return;
+    const { distributor, distributor_id } = this.v;
     await manager.query(
       `WITH wanted AS (
-         SELECT row_number, lower(data ->> 'distributor') AS ref
-         FROM import_rows WHERE session_id = $1 AND data ->> 'distributor' IS NOT NULL
+         SELECT row_number, lower(${distributor}) AS ref
+         FROM import_rows WHERE session_id = $1 AND ${distributor} IS NOT NULL
        ), refs AS (
          SELECT ref, count(d.id)::int AS n, min(d.id::text) AS only_id,
                 coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'name', d.company_name, 'vat_number', d.vat_number,
@@ -45,7 +59,7 @@ export class CustomersImportDefinition extends OrganizationImport {
          GROUP BY ref
        )
        UPDATE import_rows r SET
-         data = CASE WHEN refs.n = 1 THEN r.data || jsonb_build_object('distributor_id', refs.only_id) ELSE r.data END,
+         ${distributor_id} = CASE WHEN refs.n = 1 THEN refs.only_id END,
          errors = CASE
            WHEN refs.n = 0 THEN coalesce(r.errors, '[]'::jsonb) || '[{"field": "distributor", "message": "not_found"}]'::jsonb
            WHEN refs.n > 1 THEN coalesce(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
@@ -61,12 +75,17 @@ export class CustomersImportDefinition extends OrganizationImport {
     );
   }
 
+  /** A resolved ambiguous row takes the chosen distributor; any other, the one its reference found. */
   protected override extraInsert() {
-    return { columns: ', distributor_id', values: `, (src.data ->> 'distributor_id')::uuid` };
+    return {
+      columns: ', distributor_id',
+      values: `, CASE WHEN r.status = 'ambiguous' THEN ($4::jsonb ->> r.row_number::text)::uuid
+        ELSE r.${this.v.distributor_id}::uuid END`,
+    };
   }
 
   protected override extraAssign(): string {
-    return `, distributor_id = CASE WHEN src.data ? 'distributor_id' THEN (src.data ->> 'distributor_id')::uuid
-      ELSE customers.distributor_id END`;
+    const column = `src.${this.v.distributor_id}`;
+    return `, distributor_id = CASE WHEN ${column} IS NOT NULL THEN ${column}::uuid ELSE customers.distributor_id END`;
   }
 }

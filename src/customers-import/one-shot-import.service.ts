@@ -1,6 +1,4 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { ApiException, RawBodyException } from '../common/http/api.exception';
 import { describeErrors } from '../import-session/errors-csv';
@@ -10,6 +8,9 @@ import { CustomersImportDefinition } from './customers-import.definition';
 import { OneShotErrorDto, OneShotResultDto } from './one-shot-import.dto';
 
 const FAILED = 'Import failed.';
+
+/** At most this many rows that were not written are listed. */
+const MAX_LISTED = 10_000;
 
 /**
  * The one-shot customers import (API.md §5): the same columns and rules as the two-phase import, through
@@ -23,7 +24,6 @@ export class OneShotImportService {
   constructor(
     private readonly sessions: ImportSessionService,
     private readonly definition: CustomersImportDefinition,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async import(user: AuthUser, content: unknown): Promise<OneShotResultDto> {
@@ -72,15 +72,11 @@ export class OneShotImportService {
         errors,
       });
     }
-    const notWritten: { row_number: number }[] = await this.dataSource.query(
-      `SELECT row_number FROM import_rows WHERE session_id = $1 AND outcome NOT IN ('created', 'updated')
-       ORDER BY row_number LIMIT 10000`,
-      [importId],
-    );
-    const errors = await this.describe(
-      importId,
-      notWritten.map((r) => r.row_number),
-    );
+    const session = await this.sessions.find(importId);
+    const notWritten = session
+      ? await this.sessions.outcomeRows(session, { notWritten: true }, 0, MAX_LISTED)
+      : [];
+    const errors = this.describeRows(notWritten);
     const count = result.created + result.updated;
     if (count === 0 && errors.length > 0) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, { error: FAILED, errors });
@@ -93,21 +89,25 @@ export class OneShotImportService {
     rowNumbers: number[],
     failures: { row_number: number; error: string }[] = [],
   ): Promise<OneShotErrorDto[]> {
-    const rows: {
+    const session = await this.sessions.find(importId);
+    if (!session) return [];
+    const rows = await this.sessions.outcomeRows(session, { rowNumbers }, 0, rowNumbers.length);
+    return this.describeRows(rows, new Map(failures.map((f) => [f.row_number, f.error])));
+  }
+
+  private describeRows(
+    rows: {
       row_number: number;
-      data: { company_name?: string | null };
-      errors: unknown[] | null;
-      reason: string | null;
-      error: string | null;
-    }[] = await this.dataSource.query(
-      `SELECT row_number, data, errors, reason, error FROM import_rows
-         WHERE session_id = $1 AND row_number = ANY($2) ORDER BY row_number`,
-      [importId, rowNumbers],
-    );
-    const failed = new Map(failures.map((f) => [f.row_number, f.error]));
+      data: Record<string, unknown>;
+      errors?: unknown[] | null;
+      reason?: string | null;
+      error?: string | null;
+    }[],
+    failed = new Map<number, string>(),
+  ): OneShotErrorDto[] {
     return rows.map((row) => ({
       index: row.row_number - 2,
-      name: row.data.company_name ?? '',
+      name: typeof row.data.company_name === 'string' ? row.data.company_name : '',
       message:
         failed.get(row.row_number) ??
         (row.errors ? describeErrors(row.errors) : (row.error ?? row.reason ?? 'not imported')),

@@ -1,96 +1,155 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { rowsOf } from '../database/sql';
-import { ConfirmOptions, ImportDefinition } from './import-definition';
+import { ApplyScope, ImportDefinition } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage } from './import-errors';
+import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 
 export interface ApplySettings {
   batchSize: number;
   leaseMs: number;
+  /** Batches a per-row confirm writes at the same time, each in its own transaction. */
+  workers: number;
+}
+
+/** The outcomes of a batch, added to its session's counters. */
+interface BatchCounts {
+  total: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+}
+
+/** The first row number of batch `k` (rows are numbered from 2, the header being row 1). */
+const batchStart = (k: number, size: number) => 2 + k * size;
+
+/** The batches of a session that its confirm has not written yet. */
+export function pendingBatches(session: SessionRecord, size: number): number[] {
+  const count = session.last_row < 2 ? 0 : Math.floor((session.last_row - 2) / size) + 1;
+  const done = new Set(session.applied_batches);
+  return Array.from({ length: count }, (_, k) => k).filter((k) => !done.has(k));
+}
+
+/** Stops a confirm that lost its claim early; the fence at the end of every batch is what guarantees it. */
+async function assertClaim(manager: EntityManager, session: SessionRecord, token: string): Promise<void> {
+  const held: unknown[] = await manager.query(
+    `SELECT 1 FROM import_sessions WHERE id = $1 AND claim_token = $2`,
+    [session.id, token],
+  );
+  if (held.length === 0) throw new LeaseLostError();
 }
 
 /**
- * Renews the confirm's claim and locks the session row for the rest of the transaction. A confirm whose
- * lease lapsed and was taken over by another one finds another token and stops (nothing of its batch is
- * written), so no row is ever applied twice.
+ * Records the rows whose resolution names none of their candidates as failed (API.md §4): the options moved
+ * them to `rejected` at the claim.
+ */
+async function rejectResolutions(
+  manager: EntityManager,
+  scope: ApplyScope,
+  rejected: Record<string, string>,
+): Promise<void> {
+  const rows = Object.entries(rejected)
+    .map(([row, id]) => ({ row: Number(row), id }))
+    .filter(({ row }) => row >= scope.from && row < scope.to);
+  if (rows.length === 0) return;
+  await manager.query(
+    `INSERT INTO import_row_outcomes (session_id, row_number, outcome, error)
+     SELECT $1, r.row_number, 'failed', e.error
+     FROM unnest($2::int[], $3::text[]) AS e (row_number, error)
+     JOIN import_rows r ON r.session_id = $1 AND r.row_number = e.row_number`,
+    [scope.sessionId, rows.map((r) => r.row), rows.map((r) => rejectedResolution(r.id))],
+  );
+}
+
+/** The outcomes of the scope's rows, counted with the rules every read of the session uses. */
+async function countBatch(
+  manager: EntityManager,
+  session: SessionRecord,
+  scope: ApplyScope,
+): Promise<BatchCounts> {
+  const derived = outcomeSql({ ...session, status: 'completed', options: scope.options }, 4);
+  const [counts] = rowsOf<BatchCounts>(
+    await manager.query(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE outcome = 'created')::int AS created,
+              count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+              count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
+              count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+       FROM (SELECT ${derived.outcome} AS outcome FROM ${ROWS_WITH_OUTCOMES}
+             WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3) x`,
+      [scope.sessionId, scope.from, scope.to, ...derived.params],
+    ),
+  );
+  return counts;
+}
+
+/**
+ * Renews the confirm's claim and adds the batch to its session, at the end of the batch's transaction: a
+ * confirm whose lease lapsed and was taken over finds another token, and its whole batch is rolled back, so
+ * no row is ever applied twice. The session row stays locked only for the commit that follows.
  */
 async function fence(
   manager: EntityManager,
   session: SessionRecord,
   token: string,
   leaseMs: number,
+  batch: number | null,
+  counts: BatchCounts,
 ): Promise<void> {
   const renewed = rowsOf(
     await manager.query(
-      `UPDATE import_sessions SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
-     WHERE id = $1 AND claim_token = $2 RETURNING id`,
-      [session.id, token, leaseMs],
+      `UPDATE import_sessions SET
+         lease_until = now() + make_interval(secs => $3::double precision / 1000),
+         applied_batches = CASE WHEN $4::int IS NULL THEN applied_batches ELSE applied_batches || $4::int END,
+         applied_rows = applied_rows + $5, created_rows = created_rows + $6, updated_rows = updated_rows + $7,
+         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9
+       WHERE id = $1 AND claim_token = $2 AND ($4::int IS NULL OR NOT ($4::int = ANY(applied_batches)))
+       RETURNING id`,
+      [
+        session.id,
+        token,
+        leaseMs,
+        batch,
+        counts.total,
+        counts.created,
+        counts.updated,
+        counts.skipped,
+        counts.failed,
+      ],
     ),
   );
   if (renewed.length === 0) throw new LeaseLostError();
 }
 
 /**
- * Settles, in one statement, the rows the confirm table says to skip and the ambiguous rows whose resolution
- * names no candidate (API.md §4). Answers the rows left to write.
- */
-async function settle(
-  manager: EntityManager,
-  sessionId: string,
-  rows: number[],
-  options: ConfirmOptions,
-): Promise<number[]> {
-  const settled = rowsOf<{ row_number: number }>(
-    await manager.query(
-      `WITH batch AS (
-         SELECT row_number,
-                status = 'error' OR (status = 'warning' AND NOT $3)
-                  OR (status = 'ambiguous' AND NOT ($4::jsonb ? row_number::text)) AS skip,
-                status = 'ambiguous' AND ($4::jsonb ? row_number::text) AND NOT EXISTS (
-                  SELECT 1 FROM jsonb_array_elements(coalesce(errors, '[]'::jsonb)) e,
-                                jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) c
-                  WHERE c ->> 'id' = $4::jsonb ->> row_number::text) AS bad_resolution
-         FROM import_rows WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL
-       )
-       UPDATE import_rows r SET
-         outcome = CASE WHEN batch.skip THEN 'skipped' ELSE 'failed' END,
-         reason = CASE WHEN NOT batch.skip THEN NULL WHEN r.status = 'error' THEN 'error'
-                       WHEN r.status = 'warning' THEN 'warning_not_overridden' ELSE 'ambiguous_unresolved' END,
-         error = CASE WHEN batch.skip THEN NULL
-                      ELSE 'the resolution ' || ($4::jsonb ->> r.row_number::text) || ' is not one of this row''s candidates' END
-       FROM batch
-       WHERE r.session_id = $1 AND r.row_number = batch.row_number AND (batch.skip OR batch.bad_resolution)
-       RETURNING r.row_number`,
-      [sessionId, rows, options.override, JSON.stringify(options.resolutions)],
-    ),
-  );
-  const done = new Set(settled.map((r) => r.row_number));
-  return rows.filter((row) => !done.has(row));
-}
-
-/**
- * Applies rows one at a time, each under a savepoint: a row that cannot be written is rolled back alone and
- * recorded as `failed` with a readable reason; the others are written.
+ * Applies the scope's rows one at a time, each under a savepoint: a row that cannot be written is rolled
+ * back alone and recorded as `failed` with a readable reason; the others are written.
  */
 async function applyOneByOne(
   manager: EntityManager,
   definition: ImportDefinition,
-  session: SessionRecord,
-  rows: number[],
-  options: ConfirmOptions,
+  scope: ApplyScope,
 ): Promise<void> {
-  for (const row of rows) {
+  const rows: { row_number: number }[] = await manager.query(
+    `SELECT r.row_number FROM ${ROWS_WITH_OUTCOMES}
+     WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status <> 'error'
+       AND o.outcome IS NULL
+     ORDER BY r.row_number`,
+    [scope.sessionId, scope.from, scope.to],
+  );
+  for (const { row_number: row } of rows) {
     await manager.query('SAVEPOINT import_row');
     try {
-      await definition.apply(manager, session.id, [row], options, session.context);
+      await definition.apply(manager, { ...scope, from: row, to: row + 1 });
       await manager.query('RELEASE SAVEPOINT import_row');
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
       await manager.query('ROLLBACK TO SAVEPOINT import_row');
       await manager.query(
-        `UPDATE import_rows SET outcome = 'failed', error = $3 WHERE session_id = $1 AND row_number = $2`,
-        [session.id, row, rowFailureMessage(error)],
+        `INSERT INTO import_row_outcomes (session_id, row_number, outcome, error) VALUES ($1, $2, 'failed', $3)`,
+        [scope.sessionId, row, rowFailureMessage(error)],
       );
     }
   }
@@ -98,54 +157,29 @@ async function applyOneByOne(
 
 /**
  * A batch of the per-row strategy commits without waiting for its WAL flush. A database crash can then lose
- * the last batches, but each one whole (its rows and their outcomes together), so a later confirm applies
- * them again; the session's completion is a normal commit, which flushes everything before the answer.
+ * the last batches, but each one whole (its rows and its place in the session together), so a later confirm
+ * applies them again; the session's completion is a normal commit, which flushes everything before the
+ * answer.
  */
 const relaxCommit = (manager: EntityManager) => manager.query('SET LOCAL synchronous_commit = off');
 
-/**
- * Adds the batch's outcomes to the session's counters, in the batch's transaction. A row the definition left
- * without an outcome (which it must not) is recorded as failed rather than counted nowhere.
- */
-async function count(manager: EntityManager, sessionId: string, rows: number[]): Promise<void> {
-  const [{ missing }] = rowsOf<{ missing: number }>(
-    await manager.query(
-      `UPDATE import_sessions s SET
-         applied_rows = applied_rows + c.total, created_rows = created_rows + c.created,
-         updated_rows = updated_rows + c.updated, skipped_rows = skipped_rows + c.skipped,
-         failed_rows = failed_rows + c.failed
-       FROM (
-         SELECT count(outcome)::int AS total,
-                count(*) FILTER (WHERE outcome = 'created')::int AS created,
-                count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-                count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
-                count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
-                count(*) FILTER (WHERE outcome IS NULL)::int AS missing
-         FROM import_rows WHERE session_id = $1 AND row_number = ANY($2)
-       ) c
-       WHERE s.id = $1
-       RETURNING c.missing`,
-      [sessionId, rows],
-    ),
-  );
-  if (missing === 0) return;
-  await manager.query(
-    `UPDATE import_rows SET outcome = 'failed', error = 'the row was not written'
-     WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL`,
-    [sessionId, rows],
-  );
-  await manager.query(
-    `UPDATE import_sessions SET applied_rows = applied_rows + $2, failed_rows = failed_rows + $2 WHERE id = $1`,
-    [sessionId, missing],
-  );
+function scopeOf(session: SessionRecord, options: StoredOptions, from: number, to: number): ApplyScope {
+  return {
+    sessionId: session.id,
+    from,
+    to,
+    options: { override: options.override, resolutions: options.resolutions },
+    context: session.context,
+  };
 }
 
 /**
- * The per-row (non-atomic) strategy: rows are applied a batch at a time, each batch in its own transaction
- * with set-based SQL, and each row's outcome is recorded in the transaction that writes it. When a batch
- * fails, it is applied again one row at a time under savepoints, so that only the rows that cannot be
- * written are `failed` and every other row is written. A confirm that dies leaves its rows either applied
- * with their outcome or untouched, so a later confirm finishes the rest and applies none twice.
+ * The per-row (non-atomic) strategy: rows are applied a batch of row numbers at a time, each batch in its
+ * own transaction with set-based SQL, together with its place in the session and its counters. Several
+ * batches are written at once (`workers`), on connections of their own. When a batch fails, it is applied
+ * again one row at a time under savepoints, so that only the rows that cannot be written are `failed` and
+ * every other row is written. A confirm that dies leaves each batch either applied whole or untouched, so a
+ * later confirm finishes the rest and applies none twice.
  */
 export class PerRowApplier {
   private readonly logger = new Logger('ImportConfirm');
@@ -159,41 +193,57 @@ export class PerRowApplier {
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
-    options: ConfirmOptions,
+    options: StoredOptions,
   ): Promise<void> {
-    let after = 0;
-    for (;;) {
-      const batch: { row_number: number }[] = await this.dataSource.query(
-        `SELECT row_number FROM import_rows WHERE session_id = $1 AND row_number > $2 AND outcome IS NULL
-         ORDER BY row_number LIMIT $3`,
-        [session.id, after, this.settings.batchSize],
-      );
-      if (batch.length === 0) return;
-      const rows = batch.map((r) => r.row_number);
-      after = rows[rows.length - 1];
-      try {
-        await this.dataSource.transaction(async (manager) => {
-          await relaxCommit(manager);
-          await fence(manager, session, token, this.settings.leaseMs);
-          const pending = await settle(manager, session.id, rows, options);
-          if (pending.length > 0)
-            await definition.apply(manager, session.id, pending, options, session.context);
-          await count(manager, session.id, rows);
-        });
-      } catch (error) {
-        if (isFatalForConfirm(error)) throw error;
-        this.logger.warn(
-          { importId: session.id, err: String(error) },
-          'batch failed, applying its rows one by one',
-        );
-        await this.dataSource.transaction(async (manager) => {
-          await relaxCommit(manager);
-          await fence(manager, session, token, this.settings.leaseMs);
-          const pending = await settle(manager, session.id, rows, options);
-          await applyOneByOne(manager, definition, session, pending, options);
-          await count(manager, session.id, rows);
-        });
+    const size = session.batch_size ?? this.settings.batchSize;
+    const pending = pendingBatches(session, size);
+    let next = 0;
+    let stopped: Error | undefined;
+    const worker = async () => {
+      while (stopped === undefined && next < pending.length) {
+        const batch = pending[next++];
+        const from = batchStart(batch, size);
+        try {
+          await this.applyBatch(definition, session, token, options, batch, from, from + size);
+        } catch (error) {
+          stopped ??= error instanceof Error ? error : new Error(String(error));
+        }
       }
+    };
+    const workers = Math.max(1, Math.min(this.settings.workers, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (stopped !== undefined) throw stopped;
+  }
+
+  private async applyBatch(
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+    batch: number,
+    from: number,
+    to: number,
+  ): Promise<void> {
+    const scope = scopeOf(session, options, from, to);
+    const write = (oneByOne: boolean) =>
+      this.dataSource.transaction(async (manager) => {
+        await relaxCommit(manager);
+        await assertClaim(manager, session, token);
+        await rejectResolutions(manager, scope, options.rejected ?? {});
+        if (oneByOne) await applyOneByOne(manager, definition, scope);
+        else await definition.apply(manager, scope);
+        const counts = await countBatch(manager, session, scope);
+        await fence(manager, session, token, this.settings.leaseMs, batch, counts);
+      });
+    try {
+      await write(false);
+    } catch (error) {
+      if (isFatalForConfirm(error)) throw error;
+      this.logger.warn(
+        { importId: session.id, batch, err: String(error) },
+        'batch failed, applying its rows one by one',
+      );
+      await write(true);
     }
   }
 }
@@ -207,7 +257,7 @@ export class TransactionRolledBackError extends Error {
 
 /**
  * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
- * time with set-based SQL, together with the outcomes and the session's completion. Any failure rolls all
+ * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
  * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
  */
 export class TransactionalApplier {
@@ -220,38 +270,39 @@ export class TransactionalApplier {
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
-    options: ConfirmOptions,
+    options: StoredOptions,
     complete: (manager: EntityManager) => Promise<void>,
   ): Promise<void> {
+    const size = this.settings.batchSize;
     await this.dataSource.transaction(async (manager) => {
-      let after = 0;
-      for (;;) {
-        await fence(manager, session, token, this.settings.leaseMs);
-        const batch: { row_number: number }[] = await manager.query(
-          `SELECT row_number FROM import_rows WHERE session_id = $1 AND outcome IS NULL AND row_number > $2
-           ORDER BY row_number LIMIT $3`,
-          [session.id, after, this.settings.batchSize],
-        );
-        if (batch.length === 0) break;
-        const rows = batch.map((r) => r.row_number);
-        after = rows[rows.length - 1];
-        const pending = await settle(manager, session.id, rows, options);
+      await assertClaim(manager, session, token);
+      for (let from = 2; from <= session.last_row; from += size) {
+        const scope = scopeOf(session, options, from, from + size);
+        await rejectResolutions(manager, scope, options.rejected ?? {});
         // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
         // cannot be written; the whole transaction is rolled back at the end all the same.
         await manager.query('SAVEPOINT import_batch');
         try {
-          if (pending.length > 0)
-            await definition.apply(manager, session.id, pending, options, session.context);
+          await definition.apply(manager, scope);
           await manager.query('RELEASE SAVEPOINT import_batch');
         } catch (error) {
           if (isFatalForConfirm(error)) throw error;
           await manager.query('ROLLBACK TO SAVEPOINT import_batch');
-          await applyOneByOne(manager, definition, session, pending, options);
+          await applyOneByOne(manager, definition, scope);
         }
-        await count(manager, session.id, rows);
       }
+      const all = scopeOf(session, options, 2, session.last_row + 1);
+      await fence(
+        manager,
+        session,
+        token,
+        this.settings.leaseMs,
+        null,
+        await countBatch(manager, session, all),
+      );
       const failures: { row_number: number; error: string }[] = await manager.query(
-        `SELECT row_number, error FROM import_rows WHERE session_id = $1 AND outcome = 'failed' ORDER BY row_number LIMIT 1000`,
+        `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
+         ORDER BY row_number LIMIT 1000`,
         [session.id],
       );
       if (failures.length > 0) throw new TransactionRolledBackError(failures);

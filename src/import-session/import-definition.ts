@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { AuthUser, Permission } from '../auth/permissions';
+import { Permission } from '../auth/permissions';
 import { FieldError } from '../organizations/field-rules';
 
 /** A column of an import file. */
@@ -13,7 +13,8 @@ export interface ImportColumn {
 
 /** A record turned into a staged row by a definition. */
 export interface ParsedRow {
-  data: Record<string, unknown>;
+  /** The row's values, in the order of the definition's `fields` (null: no value). */
+  values: (string | null)[];
   errors: FieldError[];
   warnings?: FieldError[];
   /**
@@ -21,6 +22,30 @@ export interface ParsedRow {
    * (`duplicate_in_csv`), and the key is what database look-ups and updates match. Null: never a duplicate.
    */
   key: string | null;
+}
+
+/** The staged values a row can carry (`import_rows.v1` … `v16`). */
+export const MAX_STAGED_FIELDS = 16;
+
+/** The column of `import_rows` that holds each of the fields, in order: `{company_name: 'v1', …}`. */
+export function stagedColumns<F extends string>(fields: readonly F[]): Record<F, string> {
+  if (fields.length > MAX_STAGED_FIELDS) {
+    throw new Error(`an import stages at most ${MAX_STAGED_FIELDS} fields, not ${fields.length}`);
+  }
+  return Object.fromEntries(fields.map((field, i) => [field, `v${i + 1}`])) as Record<F, string>;
+}
+
+/**
+ * The rows a confirm asks a definition to write: those of its session with `from <= row_number < to`.
+ * In SQL, `$1` is the session id, `$2` and `$3` are `from` and `to`.
+ */
+export interface ApplyScope {
+  sessionId: string;
+  from: number;
+  to: number;
+  /** The options of the confirm; `resolutions` holds only choices that are among their row's candidates. */
+  options: ConfirmOptions;
+  context: ImportContext;
 }
 
 /** What a confirm asks for (API.md §4). */
@@ -51,26 +76,33 @@ export interface ImportDefinition {
   keyField: string;
   /** The permission a caller needs to validate and confirm. */
   permission: Permission;
-  /** Checks one record. `cells` maps each column's field to its trimmed cell ('' when absent). */
-  parse(cells: Record<string, string>, context: ImportContext): ParsedRow;
-  /** Set-based look-ups after staging: add `already_exists` warnings, `archived`, `not_found`, `ambiguous`. */
-  analyse(manager: EntityManager, sessionId: string, context: ImportContext): Promise<void>;
+  /** The table a confirm writes (its statistics are refreshed after a large confirm). */
+  writes: string;
   /**
-   * Writes the given pending rows and records each one's outcome (`created`/`updated`/`failed`) in the same
-   * transaction. Rows the core already skipped are not passed. `rows` is `$2` (row numbers).
+   * The values staged for each row, in order (at most {@link MAX_STAGED_FIELDS}): first the fields of
+   * `columns`, in their order, then any that `analyse` fills in. They are the keys of a row's `data`.
    */
-  apply(
+  fields: readonly string[];
+  /** Checks one record. `cells` holds each column's trimmed cell, in `columns` order ('' when absent). */
+  parse(cells: readonly string[], context: ImportContext): ParsedRow;
+  /**
+   * Set-based look-ups after staging: add `already_exists` warnings, `archived`, `not_found`, `ambiguous`.
+   * `present` holds the fields of the columns the file has.
+   */
+  analyse(
     manager: EntityManager,
     sessionId: string,
-    rows: number[],
-    options: ConfirmOptions,
     context: ImportContext,
+    present: ReadonlySet<string>,
   ): Promise<void>;
+  /**
+   * Writes the rows of the scope that the confirm table says to write (API.md §4), with set-based
+   * statements. A record created from a row takes the row's `target_id`; every row written another way
+   * (updated) or found unwritable gets its outcome in `import_row_outcomes`, in the same transaction. The
+   * core derives every other outcome from the row's status and the options.
+   */
+  apply(manager: EntityManager, scope: ApplyScope): Promise<void>;
 }
 
 /** Per-session facts a definition may need, fixed at validate (e.g. the courier of a courier import). */
 export type ImportContext = Record<string, string>;
-
-export interface ImportCaller {
-  user: AuthUser;
-}

@@ -12,7 +12,8 @@ import { mapHeader } from './header-mapping';
 import { PerRowApplier, TransactionalApplier } from './import-apply';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
 import { isPoolBusy, LeaseLostError } from './import-errors';
-import { countRows, markDuplicates, stageRows } from './import-staging';
+import { dataSql, outcomeSql, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
+import { cellLayout, countRows, markDuplicates, stageRows } from './import-staging';
 import {
   ConfirmResult,
   ConfirmRowResult,
@@ -25,6 +26,9 @@ import {
 /** Sessions with at least this many rows refresh the planner's statistics after staging. */
 const ANALYZE_ABOVE_ROWS = 5000;
 
+/** A confirm that wrote at least this many records refreshes the statistics of the table it wrote. */
+const ANALYZE_TARGET_ABOVE_ROWS = 50_000;
+
 export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
 
 /**
@@ -35,7 +39,8 @@ const POOL_BUSY_ATTEMPTS = 20;
 
 const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
 
-interface StoredRow {
+/** A staged row as read, with its outcome. */
+export interface StoredRow {
   row_number: number;
   status: ImportRowView['status'];
   data: Record<string, unknown>;
@@ -84,7 +89,11 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
   ) {
-    const settings = { batchSize: config.import.batchSize, leaseMs: config.import.confirmLeaseMs };
+    const settings = {
+      batchSize: config.import.batchSize,
+      leaseMs: config.import.confirmLeaseMs,
+      workers: config.import.confirmWorkers,
+    };
     this.perRow = new PerRowApplier(dataSource, settings);
     this.transactional = new TransactionalApplier(dataSource, settings);
   }
@@ -126,11 +135,15 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
       throw error;
     }
     const mapping = mapHeader(definition, document.header.cells);
+    const layout = cellLayout(definition, mapping, document.header.cells.length);
+    const cellFields = layout.cellColumns.map((j) => (j >= 0 ? definition.columns[j].field : null));
     const sessionId = await this.dataSource
       .transaction(async (manager) => {
         const [{ id }]: { id: string }[] = await manager.query(
-          `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context, expires_at)
-           VALUES ($1, $2, 'validated', $3, $4, $5, $6, now() + make_interval(secs => $7::double precision / 1000))
+          `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
+             fields, cell_fields, expires_at)
+           VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
+             now() + make_interval(secs => $9::double precision / 1000))
            RETURNING id`,
           [
             user.id,
@@ -139,30 +152,33 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
             JSON.stringify(document.header.cells),
             JSON.stringify(mapping.ignored),
             JSON.stringify(context),
+            JSON.stringify(definition.fields),
+            JSON.stringify(cellFields),
             this.config.import.sessionTtlMs,
           ],
         );
-        const { staged, dropped } = await stageRows(
+        const { staged, lastRow, dropped } = await stageRows(
           manager,
           id,
           definition,
           document,
-          mapping,
+          layout,
           context,
-          this.config.import,
+          this.config.import.maxCellChars,
         );
-        // The statements below join the rows just staged; without fresh statistics the planner takes a large
-        // uncommitted session for a few rows and picks nested loops that are quadratic in the file.
+        await manager.query(`UPDATE import_sessions SET dropped_rows = $2, last_row = $3 WHERE id = $1`, [
+          id,
+          JSON.stringify(dropped),
+          lastRow,
+        ]);
+        // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
+        // session for a few rows and picks nested loops that are quadratic in the file.
         if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-        if (dropped.length > 0) {
-          await manager.query(`UPDATE import_sessions SET dropped_rows = $2 WHERE id = $1`, [
-            id,
-            JSON.stringify(dropped),
-          ]);
-        }
-        await markDuplicates(manager, id, definition.keyField);
-        await definition.analyse(manager, id, context);
-        await countRows(manager, id);
+        await markDuplicates(manager, id, definition);
+        await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
+        const counts = await countRows(manager, id);
+        // The reads of the session plan on its rows' statuses: analysed again if many changed.
+        if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
         return id;
       })
       .catch((error: unknown) => {
@@ -176,12 +192,15 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     const session = await this.load(sessionId);
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
-    const rows: StoredRow[] = await this.dataSource.query(
-      `SELECT row_number, status, data, errors, warnings FROM import_rows
-       WHERE session_id = $1 ${truncated ? `AND status <> 'valid'` : ''}
-       ORDER BY row_number LIMIT $2`,
-      [sessionId, limit],
-    );
+    const rows: StoredRow[] =
+      truncated && session.valid_rows === session.total_rows
+        ? []
+        : await this.dataSource.query(
+            `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings FROM import_rows r
+       WHERE r.session_id = $1 ${truncated ? `AND r.status <> 'valid'` : ''}
+       ORDER BY r.row_number LIMIT $2`,
+            [sessionId, limit],
+          );
     const result: ValidateResult = {
       import_id: session.id,
       total_rows: session.total_rows,
@@ -210,14 +229,16 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     user: AuthUser,
     importId: string,
     requested: ConfirmOptions,
-  ): Promise<{ session: SessionRecord; token: string; options: ConfirmOptions }> {
+  ): Promise<{ session: SessionRecord; token: string; options: StoredOptions }> {
     const token = randomUUID();
+    const offered = await this.checkResolutions(importId, requested);
     const claimed = rowsOf<SessionRecord>(
       await this.dataSource.query(
         `UPDATE import_sessions SET
          status = 'confirming', claim_token = $4,
          lease_until = now() + make_interval(secs => $5::double precision / 1000),
          options = coalesce(options, $6::jsonb), confirmed_at = coalesce(confirmed_at, now()),
+         batch_size = coalesce(batch_size, $8),
          expires_at = greatest(expires_at, now() + make_interval(secs => $7::double precision / 1000))
        WHERE id = $1 AND owner_id = $2 AND entity = $3
          AND ((status = 'validated' AND expires_at > now()) OR (status = 'confirming' AND lease_until < now()))
@@ -228,15 +249,42 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
           definition.entity,
           token,
           this.config.import.confirmLeaseMs,
-          JSON.stringify(requested),
+          JSON.stringify(offered),
           this.config.import.sessionTtlMs,
+          this.config.import.batchSize,
         ],
       ),
     );
     if (claimed.length === 0) throw await this.claimRefusal(definition, user, importId);
     const session = claimed[0];
-    const options: ConfirmOptions = session.options ?? requested;
+    const options: StoredOptions = session.options ?? offered;
     return { session, token, options };
+  }
+
+  /**
+   * The options a confirm would run with: a resolution that names none of its ambiguous row's candidates is
+   * moved to `rejected`, and that row fails (API.md §4). Resolutions of rows that are not ambiguous are kept
+   * and play no part.
+   */
+  private async checkResolutions(importId: string, requested: ConfirmOptions): Promise<StoredOptions> {
+    const chosen = Object.entries(requested.resolutions);
+    if (chosen.length === 0) return { override: requested.override, resolutions: {} };
+    const refused: { row_number: string }[] = await this.dataSource.query(
+      `SELECT c.row_number FROM unnest($2::text[], $3::text[]) AS c (row_number, id)
+       JOIN import_rows r ON r.session_id = $1 AND r.row_number = c.row_number::int AND r.status = 'ambiguous'
+       WHERE NOT EXISTS (
+         SELECT 1 FROM jsonb_array_elements(coalesce(r.errors, '[]'::jsonb)) e,
+                       jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) candidate
+         WHERE candidate ->> 'id' = c.id)`,
+      [importId, chosen.map(([row]) => row), chosen.map(([, id]) => id)],
+    );
+    const rejected = new Set(refused.map((r) => r.row_number));
+    const options: StoredOptions = { override: requested.override, resolutions: {} };
+    for (const [row, id] of chosen) {
+      if (rejected.has(row)) (options.rejected ??= {})[row] = id;
+      else options.resolutions[row] = id;
+    }
+    return options;
   }
 
   /**
@@ -313,15 +361,18 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
-    options: ConfirmOptions,
+    options: StoredOptions,
   ): Promise<void> {
     try {
       // A confirm waiting for a connection of a pool saturated by other imports goes on where it stopped
       // (only rows without an outcome are applied) instead of stopping half-way as if the database were down.
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.perRow.run(definition, session, token, options);
+          // Each attempt starts from the batches the session says are still to be written.
+          const current = (await this.find(session.id)) ?? session;
+          await this.perRow.run(definition, current, token, options);
           await this.complete(session.id, token);
+          this.refreshStatistics(definition, session.id);
           break;
         } catch (error) {
           if (!isPoolBusy(error) || attempt >= POOL_BUSY_ATTEMPTS) throw error;
@@ -358,6 +409,7 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
       await this.transactional.run(definition, session, token, options, (manager) =>
         this.complete(session.id, token, manager),
       );
+      this.refreshStatistics(definition, session.id);
     } catch (error) {
       await this.release(session.id, token);
       if (error instanceof LeaseLostError) {
@@ -385,6 +437,22 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * After a large confirm, analyses the table it wrote, in the background: the next validate's look-ups
+   * against it are planned on its real size, not on what it held before.
+   */
+  private refreshStatistics(definition: ImportDefinition, sessionId: string): void {
+    const task = (async () => {
+      const session = await this.find(sessionId);
+      if (!session || session.created_rows + session.updated_rows < ANALYZE_TARGET_ABOVE_ROWS) return;
+      await this.dataSource.query(`ANALYZE ${definition.writes}`);
+    })().catch((error: unknown) =>
+      this.logger.warn({ err: error, table: definition.writes }, 'could not analyse the imported table'),
+    );
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
+
   /** Lets a failed confirm be retried at once instead of after its lease (best effort). */
   async release(sessionId: string, token: string): Promise<void> {
     await this.dataSource
@@ -399,12 +467,12 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     const session = await this.load(sessionId);
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
-    const rows: StoredRow[] = await this.dataSource.query(
-      `SELECT row_number, outcome, target_id, reason, error FROM import_rows
-       WHERE session_id = $1 ${truncated ? `AND outcome NOT IN ('created', 'updated')` : ''}
-       ORDER BY row_number LIMIT $2`,
-      [sessionId, limit],
-    );
+    const written = session.created_rows + session.updated_rows;
+    // Above the limit, the answer lists the rows that were not written: none to look for if every row was.
+    const rows =
+      truncated && written === session.total_rows
+        ? []
+        : await this.outcomeRows(session, truncated ? { notWritten: true } : {}, 0, limit);
     return {
       created: session.created_rows,
       updated: session.updated_rows,
@@ -413,6 +481,48 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
       results: rows.map(toResult),
       results_truncated: truncated,
     };
+  }
+
+  /** Staged rows with their outcome, in row order. */
+  async outcomeRows(
+    session: SessionRecord,
+    filter: { status?: string; outcome?: string; notWritten?: boolean; rowNumbers?: number[] },
+    offset: number,
+    limit: number,
+  ): Promise<StoredRow[]> {
+    const { where, params } = this.rowFilter(session, filter);
+    const derived = outcomeSql(session, params.length + 1);
+    const next = params.length + derived.params.length + 1;
+    return this.dataSource.query(
+      `SELECT * FROM (
+         SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
+                ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
+                ${derived.error} AS error
+         FROM ${ROWS_WITH_OUTCOMES}
+         WHERE ${where}
+       ) x
+       WHERE ($${next}::text IS NULL OR x.outcome = $${next})
+         AND (NOT $${next + 1}::boolean OR x.outcome IS NULL OR x.outcome NOT IN ('created', 'updated'))
+       ORDER BY x.row_number OFFSET $${next + 2} LIMIT $${next + 3}`,
+      [...params, ...derived.params, filter.outcome ?? null, filter.notWritten ?? false, offset, limit],
+    );
+  }
+
+  private rowFilter(
+    session: SessionRecord,
+    filter: { status?: string; rowNumbers?: number[] },
+  ): { where: string; params: unknown[] } {
+    const params: unknown[] = [session.id];
+    let where = 'r.session_id = $1';
+    if (filter.status !== undefined) {
+      params.push(filter.status);
+      where += ` AND r.status = $${params.length}`;
+    }
+    if (filter.rowNumbers !== undefined) {
+      params.push(filter.rowNumbers);
+      where += ` AND r.row_number = ANY($${params.length}::int[])`;
+    }
+    return { where, params };
   }
 
   // ------------------------------------------------------------------------------------------------------- reads
@@ -469,39 +579,57 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
   }
 
   async rows(
-    sessionId: string,
+    session: SessionRecord,
     filter: { status?: string; outcome?: string; offset: number; limit: number },
   ): Promise<{ items: ImportRowView[]; total: number; offset: number; limit: number }> {
-    const where = `session_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR outcome = $3)`;
-    const params = [sessionId, filter.status ?? null, filter.outcome ?? null];
-    const [{ total }]: { total: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS total FROM import_rows WHERE ${where}`,
-      params,
-    );
-    const rows: StoredRow[] = await this.dataSource.query(
-      `SELECT row_number, status, data, errors, warnings, outcome, target_id, reason, error FROM import_rows
-       WHERE ${where} ORDER BY row_number OFFSET $4 LIMIT $5`,
-      [...params, filter.offset, filter.limit],
-    );
+    let total: number;
+    if (filter.outcome === undefined) {
+      const { where, params } = this.rowFilter(session, filter);
+      [{ total }] = await this.dataSource.query(
+        `SELECT count(*)::int AS total FROM import_rows r WHERE ${where}`,
+        params,
+      );
+    } else {
+      const { where, params } = this.rowFilter(session, filter);
+      const derived = outcomeSql(session, params.length + 1);
+      [{ total }] = await this.dataSource.query(
+        `SELECT count(*)::int AS total FROM ${ROWS_WITH_OUTCOMES}
+         WHERE ${where} AND ${derived.outcome} = $${params.length + derived.params.length + 1}`,
+        [...params, ...derived.params, filter.outcome],
+      );
+    }
+    const rows = await this.outcomeRows(session, filter, filter.offset, filter.limit);
     return { items: rows.map(toRowView), total, offset: filter.offset, limit: filter.limit };
   }
 
-  /** The non-valid rows with their original cells, a page at a time (keyset), for `errors.csv`. */
-  async *errorRows(sessionId: string, pageSize = 5000): AsyncGenerator<{ raw: string[]; errors: unknown[] }> {
+  /**
+   * The non-valid rows with their original cells, a page at a time (keyset), for `errors.csv`. A row staged
+   * without its cells had exactly the cells its values rebuild.
+   */
+  async *errorRows(
+    session: SessionRecord,
+    pageSize = 5000,
+  ): AsyncGenerator<{ raw: string[]; errors: unknown[] }> {
+    const columns = session.cell_fields.map((field) => (field === null ? -1 : session.fields.indexOf(field)));
+    const values = session.fields.map((_, i) => `r.v${i + 1}`).join(', ');
     let after = 0;
     for (;;) {
       const page: {
         row_number: number;
-        raw: string[];
+        raw: string[] | null;
+        vals: (string | null)[];
         errors: unknown[] | null;
         warnings: unknown[] | null;
       }[] = await this.dataSource.query(
-        `SELECT row_number, raw, errors, warnings FROM import_rows
-           WHERE session_id = $1 AND status <> 'valid' AND row_number > $2 ORDER BY row_number LIMIT $3`,
-        [sessionId, after, pageSize],
+        `SELECT r.row_number, r.raw, ARRAY[${values || 'NULL'}]::text[] AS vals, r.errors, r.warnings
+         FROM import_rows r
+         WHERE r.session_id = $1 AND r.status <> 'valid' AND r.row_number > $2 ORDER BY r.row_number LIMIT $3`,
+        [session.id, after, pageSize],
       );
-      for (const row of page)
-        yield { raw: row.raw, errors: [...(row.errors ?? []), ...(row.warnings ?? [])] };
+      for (const row of page) {
+        const raw = row.raw ?? columns.map((j) => (j >= 0 ? (row.vals[j] ?? '') : ''));
+        yield { raw, errors: [...(row.errors ?? []), ...(row.warnings ?? [])] };
+      }
       if (page.length < pageSize) return;
       after = page[page.length - 1].row_number;
     }
@@ -526,7 +654,8 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
   private async deleteSessions(where: string, params: unknown[]): Promise<number> {
     const [{ n }]: { n: number }[] = await this.dataSource.query(
       `WITH gone AS (DELETE FROM import_sessions WHERE ${where} RETURNING id),
-            gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM gone))
+            gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM gone)),
+            gone_outcomes AS (DELETE FROM import_row_outcomes WHERE session_id IN (SELECT id FROM gone))
        SELECT count(*)::int AS n FROM gone`,
       params,
     );

@@ -85,7 +85,18 @@ export interface SessionRecord {
   error_rows: number;
   warning_rows: number;
   ambiguous_rows: number;
-  options: { override: boolean; resolutions: Record<string, string> } | null;
+  options: {
+    override: boolean;
+    resolutions: Record<string, string>;
+    rejected?: Record<string, string>;
+  } | null;
+  /** The definition's fields: `v1`… of the session's rows, in order. */
+  fields: string[];
+  /** For each header cell, the field it holds (null: an ignored column). */
+  cell_fields: (string | null)[];
+  last_row: number;
+  batch_size: number | null;
+  applied_batches: number[];
   applied_rows: number;
   created_rows: number;
   updated_rows: number;

@@ -3,23 +3,32 @@ import { finished as finishedStream } from 'node:stream/promises';
 import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
+import { uuidV7 } from '../common/uuid-v7';
+import { rowsOf } from '../database/sql';
 import { charLength, FieldError } from '../organizations/field-rules';
 import { CsvDocument, CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
-import { ImportContext, ImportDefinition } from './import-definition';
+import { ImportContext, ImportDefinition, ParsedRow, stagedColumns } from './import-definition';
+
+const ESCAPES = /[\\\n\r\t]/;
+const ESCAPE_ALL = /[\\\n\r\t]/g;
+const escapeChar = (c: string) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t');
 
 /** A value in PostgreSQL's COPY text format: `\N` for null, backslash escapes for the rest. */
-function copyText(value: string | null): string {
+export function copyText(value: string | null): string {
   if (value === null) return '\\N';
-  return /[\\\n\r\t]/.test(value)
-    ? value.replace(/[\\\n\r\t]/g, (c) =>
-        c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t',
-      )
-    : value;
+  return ESCAPES.test(value) ? value.replace(ESCAPE_ALL, escapeChar) : value;
 }
 
-const COPY_ROWS =
-  'COPY import_rows (session_id, row_number, status, data, raw, errors, warnings, match_key) FROM STDIN';
+/** A `text[]` literal of the cells: `{"a","b \"c\""}`. */
+function arrayLiteral(cells: readonly string[]): string {
+  let out = '{';
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    out += `${i === 0 ? '' : ','}"${cell.includes('"') || cell.includes('\\') ? cell.replace(/["\\]/g, '\\$&') : cell}"`;
+  }
+  return `${out}}`;
+}
 
 /** Waits until a writable stream can take more, or fails with it. */
 function drained(stream: Writable): Promise<void> {
@@ -37,149 +46,245 @@ function drained(stream: Writable): Promise<void> {
 }
 
 /** `error` > `ambiguous` > `warning` > `valid` (API.md §4). */
-export function rowStatus(errors: FieldError[], warnings: FieldError[]): string {
-  if (errors.some((e) => e.message !== 'ambiguous')) return 'error';
+export function rowStatus(errors: readonly FieldError[], warnings: readonly FieldError[]): string {
+  for (const error of errors) if (error.message !== 'ambiguous') return 'error';
   if (errors.length > 0) return 'ambiguous';
   return warnings.length > 0 ? 'warning' : 'valid';
 }
 
-/** Turns one CSV record into a staged row: cells by field, the definition's rules, format errors. */
-export function parseRecord(
+/**
+ * How a file's cells meet a definition: the cell index of each column (-1: the file has no such column), and
+ * for each header cell the position of its column (-1: an ignored column). Stored with the session
+ * (`cell_fields`), so that the original cells of a row can be rebuilt from its values.
+ */
+export interface CellLayout {
+  columnCells: number[];
+  cellColumns: number[];
+  headerWidth: number;
+}
+
+export function cellLayout(
   definition: ImportDefinition,
   mapping: HeaderMapping,
   headerWidth: number,
-  record: CsvRecord,
-  context: ImportContext,
-  maxCellChars: number,
-): { parsed: ReturnType<ImportDefinition['parse']>; formatErrors: FieldError[] } {
-  const cells: Record<string, string> = {};
-  for (const [field, index] of mapping.indexes) cells[field] = record.cells[index] ?? '';
-  const parsed = definition.parse(cells, context);
-  const formatErrors: FieldError[] = [];
-  if (definition.headerMode === 'named' && record.cells.length !== headerWidth) {
-    formatErrors.push({
-      field: 'row',
-      message: 'invalid_format',
-      values: [`expected ${headerWidth} fields, found ${record.cells.length}`],
-    });
-  }
-  for (const [field, index] of mapping.indexes) {
-    const cell = record.cells[index];
-    const overlong =
-      record.overlong?.includes(index) || (cell !== undefined && charLength(cell) > maxCellChars);
-    if (overlong && !parsed.errors.some((e) => e.field === field && e.message === 'too_long')) {
-      parsed.errors = parsed.errors.filter((e) => e.field !== field);
-      formatErrors.push({ field, message: 'too_long' });
-    }
-  }
-  return { parsed, formatErrors };
+): CellLayout {
+  const columnCells = definition.columns.map((c) => mapping.indexes.get(c.field) ?? -1);
+  const cellColumns = Array.from({ length: headerWidth }, (_, cell) => columnCells.indexOf(cell));
+  return { columnCells, cellColumns, headerWidth };
 }
 
 /**
- * Reads every record of the file into `import_rows` through one COPY, written a chunk of rows at a time with
- * back-pressure (memory does not grow with the file). Answers how many rows were staged, and the row numbers of positional records that were too short
- * to import.
+ * Checks one record with the definition's rules, and the reader's own: a named file's row with the wrong
+ * number of cells is `invalid_format`, and a cell over the cell limit is `too_long` whatever the field's rule.
+ * `cells` is a scratch array, refilled for every record.
+ */
+export function parseRecord(
+  definition: ImportDefinition,
+  layout: CellLayout,
+  record: CsvRecord,
+  context: ImportContext,
+  maxCellChars: number,
+  cells: string[] = [],
+): ParsedRow {
+  const { columnCells } = layout;
+  const source = record.cells;
+  for (let j = 0; j < columnCells.length; j++) {
+    const at = columnCells[j];
+    cells[j] = at >= 0 ? (source[at] ?? '') : '';
+  }
+  const parsed = definition.parse(cells, context);
+  let formatErrors: FieldError[] | undefined;
+  if (definition.headerMode === 'named' && source.length !== layout.headerWidth) {
+    formatErrors = [
+      {
+        field: 'row',
+        message: 'invalid_format',
+        values: [`expected ${layout.headerWidth} fields, found ${source.length}`],
+      },
+    ];
+  }
+  for (let j = 0; j < columnCells.length; j++) {
+    const at = columnCells[j];
+    if (at < 0) continue;
+    const cell = source[at];
+    const overlong =
+      record.overlong?.includes(at) ||
+      (cell !== undefined && cell.length > maxCellChars && charLength(cell) > maxCellChars);
+    if (!overlong) continue;
+    const field = definition.columns[j].field;
+    if (!parsed.errors.some((e) => e.field === field && e.message === 'too_long')) {
+      parsed.errors = parsed.errors.filter((e) => e.field !== field);
+      (formatErrors ??= []).push({ field, message: 'too_long' });
+    }
+  }
+  if (formatErrors) parsed.errors = [...formatErrors, ...parsed.errors];
+  return parsed;
+}
+
+/** Whether the record's cells, within the header's width, are exactly what its values rebuild. */
+function rebuildable(
+  layout: CellLayout,
+  source: readonly string[],
+  values: readonly (string | null)[],
+): boolean {
+  const { cellColumns, headerWidth } = layout;
+  for (let i = 0; i < headerWidth; i++) {
+    const column = cellColumns[i];
+    const value = column >= 0 ? (values[column] ?? '') : '';
+    if ((source[i] ?? '') !== value) return false;
+  }
+  return true;
+}
+
+/** The columns COPY writes, for a definition staging `fieldCount` values. */
+const copyStatement = (fieldCount: number) =>
+  `COPY import_rows (session_id, row_number, status, match_key, target_id, ${Array.from(
+    { length: fieldCount },
+    (_, i) => `v${i + 1}`,
+  ).join(', ')}, raw, errors, warnings) FROM STDIN`;
+
+/** Lines of COPY text handed to PostgreSQL at a time. */
+const COPY_CHUNK_ROWS = 2000;
+
+/**
+ * Reads every record of the file into `import_rows` through one COPY on the transaction's connection, a chunk
+ * of lines at a time with back-pressure (memory does not grow with the file), while PostgreSQL stores the
+ * previous chunk. Each row gets the id a record created from it will have (time-ordered). Its original cells
+ * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
+ * number, and the positional records too short to import.
  */
 export async function stageRows(
   manager: EntityManager,
   sessionId: string,
   definition: ImportDefinition,
   document: CsvDocument,
-  mapping: HeaderMapping,
+  layout: CellLayout,
   context: ImportContext,
-  limits: { batchSize: number; maxCellChars: number },
-): Promise<{ staged: number; dropped: number[] }> {
-  const { batchSize, maxCellChars } = limits;
+  maxCellChars: number,
+): Promise<{ staged: number; lastRow: number; dropped: number[] }> {
+  const fieldCount = definition.fields.length;
+  const minCells = definition.minCells;
   const dropped: number[] = [];
+  const cells: string[] = [];
   let staged = 0;
-  const headerWidth = document.header.cells.length;
-  // Rows go to PostgreSQL through COPY on the transaction's own connection, a chunk of lines at a time.
+  let lastRow = 1;
   const runner = manager.queryRunner;
   if (!runner) throw new Error('stageRows must run inside a transaction');
   const client = (await runner.connect()) as PoolClient;
-  const copy = client.query(copyFrom(COPY_ROWS));
+  // The first failure of the COPY: PostgreSQL's error (a shutdown is 57P01), or the connection ending. After
+  // either, pg-copy-streams throws a TypeError on the next write, which must not hide the cause.
+  let lost: Error | undefined;
+  const onLost = (error?: Error) => (lost ??= error ?? new Error('Connection terminated while staging rows'));
+  client.once('end', onLost).once('error', onLost);
+  const copy = client.query(copyFrom(copyStatement(fieldCount)));
+  copy.on('error', onLost);
+  const write = (text: string): boolean => {
+    if (lost) throw lost;
+    try {
+      return copy.write(text);
+    } catch (error) {
+      throw lost ?? error;
+    }
+  };
   const finished = finishedStream(copy);
+  // The COPY can fail while the file is being read (the database going away): that failure is reported by
+  // the next write or by the await below, never as an unhandled rejection.
+  finished.catch(() => undefined);
   let chunk = '';
   let lines = 0;
   try {
-    for await (const record of document.records) {
-      if (definition.minCells !== undefined && record.cells.length < definition.minCells) {
-        dropped.push(record.rowNumber);
-        continue;
-      }
-      const { parsed, formatErrors } = parseRecord(
-        definition,
-        mapping,
-        headerWidth,
-        record,
-        context,
-        maxCellChars,
-      );
-      const errors = [...formatErrors, ...parsed.errors];
-      const warnings = parsed.warnings ?? [];
-      staged++;
-      chunk +=
-        `${sessionId}\t${record.rowNumber}\t${rowStatus(errors, warnings)}\t${copyText(JSON.stringify(parsed.data))}` +
-        `\t${copyText(JSON.stringify(record.cells))}\t${copyText(errors.length ? JSON.stringify(errors) : null)}` +
-        `\t${copyText(warnings.length ? JSON.stringify(warnings) : null)}\t${copyText(parsed.key)}\n`;
-      if (++lines >= batchSize) {
-        if (!copy.write(chunk)) await drained(copy);
-        chunk = '';
-        lines = 0;
+    for await (const batch of document.batches) {
+      for (const record of batch) {
+        const source = record.cells;
+        if (minCells !== undefined && source.length < minCells) {
+          dropped.push(record.rowNumber);
+          continue;
+        }
+        const parsed = parseRecord(definition, layout, record, context, maxCellChars, cells);
+        const { values, errors } = parsed;
+        const warnings = parsed.warnings ?? [];
+        const status = rowStatus(errors, warnings);
+        let line = `${sessionId}\t${record.rowNumber}\t${status}\t${copyText(parsed.key)}\t${uuidV7()}`;
+        for (let i = 0; i < fieldCount; i++) line += `\t${copyText(values[i] ?? null)}`;
+        const keepRaw = status !== 'valid' || !rebuildable(layout, source, values);
+        line += `\t${keepRaw ? copyText(arrayLiteral(source)) : '\\N'}`;
+        line += `\t${errors.length ? copyText(JSON.stringify(errors)) : '\\N'}`;
+        line += `\t${warnings.length ? copyText(JSON.stringify(warnings)) : '\\N'}\n`;
+        chunk += line;
+        staged++;
+        lastRow = record.rowNumber;
+        if (++lines >= COPY_CHUNK_ROWS) {
+          if (!write(chunk)) await drained(copy);
+          chunk = '';
+          lines = 0;
+        }
       }
     }
-    copy.end(chunk);
+    if (chunk !== '') write(chunk);
+    copy.end();
     await finished;
   } catch (error) {
+    // What failed first: the file (a CSV error), or the COPY. Cancelling the COPY fails it in turn.
+    const cause = lost ?? error;
     copy.destroy(error as Error);
     await finished.catch(() => undefined);
-    throw error;
+    throw cause;
+  } finally {
+    client.off('end', onLost).off('error', onLost);
   }
-  return { staged, dropped };
+  return { staged, lastRow, dropped };
 }
 
 /**
  * Marks every row whose key appeared on an earlier row: `duplicate_in_csv`, with the value and the first
- * row number that had it (API.md §3). One statement for the whole session.
+ * row number that had it (API.md §3). One aggregate over the session finds the keys seen twice; only their
+ * rows are then rewritten.
  */
 export async function markDuplicates(
   manager: EntityManager,
   sessionId: string,
-  keyField: string,
+  definition: ImportDefinition,
 ): Promise<void> {
+  const keyColumn = stagedColumns(definition.fields)[definition.keyField];
   await manager.query(
-    // An index probe per row on (session_id, match_key, row_number): linear in the file, and no join whose
-    // plan depends on statistics of rows staged a moment ago.
-    `UPDATE import_rows r
+    `WITH firsts AS (
+       SELECT match_key, min(row_number) AS first_row FROM import_rows
+       WHERE session_id = $1 AND match_key IS NOT NULL
+       GROUP BY match_key HAVING count(*) > 1
+     )
+     UPDATE import_rows r
      SET errors = coalesce(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
            'field', $2::text, 'message', 'duplicate_in_csv',
-           'values', jsonb_build_array(coalesce(r.data ->> $2::text, ''), (
-             SELECT min(f.row_number) FROM import_rows f
-             WHERE f.session_id = r.session_id AND f.match_key = r.match_key)::text))),
+           'values', jsonb_build_array(coalesce(r.${keyColumn}, ''), f.first_row::text))),
          status = 'error'
-     WHERE r.session_id = $1 AND r.match_key IS NOT NULL
-       AND EXISTS (
-         SELECT 1 FROM import_rows p
-         WHERE p.session_id = r.session_id AND p.match_key = r.match_key AND p.row_number < r.row_number)`,
-    [sessionId, keyField],
+     FROM firsts f
+     WHERE r.session_id = $1 AND r.match_key = f.match_key AND r.row_number > f.first_row`,
+    [sessionId, definition.keyField],
   );
 }
 
-/** Stores the per-status counters of a session once its rows are staged and analysed. */
-export async function countRows(manager: EntityManager, sessionId: string): Promise<void> {
-  await manager.query(
-    `UPDATE import_sessions s SET
-       total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
-       warning_rows = c.warning, ambiguous_rows = c.ambiguous
-     FROM (
-       SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE status = 'valid')::int AS valid,
-              count(*) FILTER (WHERE status = 'error')::int AS error,
-              count(*) FILTER (WHERE status = 'warning')::int AS warning,
-              count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous
-       FROM import_rows WHERE session_id = $1
-     ) c
-     WHERE s.id = $1`,
-    [sessionId],
+/** Stores the per-status counters of a session once its rows are staged and analysed; answers them. */
+export async function countRows(
+  manager: EntityManager,
+  sessionId: string,
+): Promise<{ total: number; valid: number }> {
+  const [counts] = rowsOf<{ total: number; valid: number }>(
+    await manager.query(
+      `UPDATE import_sessions s SET
+         total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
+         warning_rows = c.warning, ambiguous_rows = c.ambiguous
+       FROM (
+         SELECT count(*)::int AS total,
+                count(*) FILTER (WHERE status = 'valid')::int AS valid,
+                count(*) FILTER (WHERE status = 'error')::int AS error,
+                count(*) FILTER (WHERE status = 'warning')::int AS warning,
+                count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous
+         FROM import_rows WHERE session_id = $1
+       ) c
+       WHERE s.id = $1
+       RETURNING c.total, c.valid`,
+      [sessionId],
+    ),
   );
+  return counts;
 }

@@ -33,8 +33,8 @@ export class ImportsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: ImportRowsQueryDto,
   ): Promise<Envelope<{ items: ImportRowView[]; total: number; offset: number; limit: number }>> {
-    await this.sessions.readable(user, id);
-    return envelope(await this.sessions.rows(id, query));
+    const session = await this.sessions.readable(user, id);
+    return envelope(await this.sessions.rows(session, query));
   }
 
   /** The rows to fix (original columns plus `errors`), ready to correct and upload again. */
@@ -50,7 +50,7 @@ export class ImportsController {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.csv"`);
     const out = new PassThrough();
-    writeErrorsCsv(session.header, this.sessions.errorRows(id), out).catch((error: unknown) =>
+    writeErrorsCsv(session.header, this.sessions.errorRows(session), out).catch((error: unknown) =>
       out.destroy(error as Error),
     );
     return new StreamableFile(out);

@@ -42,6 +42,37 @@ export function charLength(value: string): number {
 export type FieldValues = Record<string, string | null>;
 
 /**
+ * Checks one value against its rule: trimmed, lower-cased if the rule says so, the fallback for an empty
+ * value. Writes the normalised value (null when empty) to `out[at]` and pushes the error, if any, to
+ * `errors`. Allocation-free on the happy path: the CSV imports call it for every cell of every row.
+ */
+export function checkValue(
+  rule: FieldRule,
+  raw: string,
+  out: (string | null)[],
+  at: number,
+  errors: FieldError[],
+): void {
+  let text = raw.trim();
+  if (rule.lowerCase) text = text.toLowerCase();
+  if (text === '' && rule.fallback !== undefined) text = rule.fallback;
+  if (text === '') {
+    out[at] = null;
+    if (rule.required) errors.push({ field: rule.field, message: 'required' });
+    return;
+  }
+  out[at] = text;
+  // A string of at most maxChars UTF-16 units has at most maxChars characters: count only longer ones.
+  if (rule.maxChars !== undefined && text.length > rule.maxChars && charLength(text) > rule.maxChars) {
+    errors.push({ field: rule.field, message: 'too_long' });
+  } else if (rule.format && !rule.format.test(text)) {
+    errors.push({ field: rule.field, message: 'invalid_format' });
+  } else if (rule.oneOf && !rule.oneOf.includes(text)) {
+    errors.push({ field: rule.field, message: 'invalid_value' });
+  }
+}
+
+/**
  * Checks and normalises a record: values are trimmed, empty optional values become null (or the rule's
  * fallback). Answers every error, in rule order.
  */
@@ -49,31 +80,15 @@ export function checkFields(
   rules: readonly FieldRule[],
   input: Record<string, unknown>,
 ): { value: FieldValues; errors: FieldError[] } {
-  const value: FieldValues = {};
+  const values: (string | null)[] = new Array<string | null>(rules.length);
   const errors: FieldError[] = [];
-  for (const rule of rules) {
+  rules.forEach((rule, i) => {
     const raw = input[rule.field];
-    let text =
-      typeof raw === 'string'
-        ? raw.trim()
-        : typeof raw === 'number' || typeof raw === 'boolean'
-          ? String(raw)
-          : '';
-    if (rule.lowerCase) text = text.toLowerCase();
-    if (text === '' && rule.fallback !== undefined) text = rule.fallback;
-    if (text === '') {
-      value[rule.field] = null;
-      if (rule.required) errors.push({ field: rule.field, message: 'required' });
-      continue;
-    }
-    value[rule.field] = text;
-    if (rule.maxChars !== undefined && charLength(text) > rule.maxChars) {
-      errors.push({ field: rule.field, message: 'too_long' });
-    } else if (rule.format && !rule.format.test(text)) {
-      errors.push({ field: rule.field, message: 'invalid_format' });
-    } else if (rule.oneOf && !rule.oneOf.includes(text)) {
-      errors.push({ field: rule.field, message: 'invalid_value' });
-    }
-  }
+    const text =
+      typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
+    checkValue(rule, text, values, i, errors);
+  });
+  const value: FieldValues = {};
+  rules.forEach((rule, i) => (value[rule.field] = values[i]));
   return { value, errors };
 }

@@ -1,13 +1,15 @@
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
 import {
-  ConfirmOptions,
+  ApplyScope,
   ImportColumn,
+  ImportContext,
   ImportDefinition,
   ParsedRow,
+  stagedColumns,
 } from '../import-session/import-definition';
-import { checkFields } from './field-rules';
-import { isPlaceholderVat, ORGANIZATION_RULES, vatKey } from './organization.rules';
+import { checkValue, FieldError } from './field-rules';
+import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
 /** Header names accepted for each organization column, besides the column's own name. */
 export const ORGANIZATION_COLUMNS: readonly ImportColumn[] = [
@@ -27,10 +29,11 @@ export const ORGANIZATION_COLUMNS: readonly ImportColumn[] = [
   { field: 'notes', aliases: ['note', 'comments'] },
 ];
 
-/** `data ->> 'field'` for each organization column, in table order. */
-const VALUES = ORGANIZATION_RULES.map((r) => `src.data ->> '${r.field}'`).join(', ');
-const COLUMNS = ORGANIZATION_RULES.map((r) => r.field).join(', ');
-const ASSIGN = ORGANIZATION_RULES.map((r) => `${r.field} = src.data ->> '${r.field}'`).join(', ');
+const COLUMNS = ORGANIZATION_FIELDS.join(', ');
+const VAT = ORGANIZATION_FIELDS.indexOf('vat_number');
+if (ORGANIZATION_RULES.some((rule, i) => rule.field !== ORGANIZATION_FIELDS[i])) {
+  throw new Error('ORGANIZATION_RULES must list the fields in the order of ORGANIZATION_FIELDS');
+}
 
 /**
  * What customers and distributors share as imports: the columns and rules of API.md §4, the VAT as key,
@@ -47,25 +50,45 @@ export abstract class OrganizationImport implements ImportDefinition {
   protected abstract readonly placeholderVatsMatch: boolean;
   readonly headerMode = 'named' as const;
   readonly keyField = 'vat_number';
+  get writes(): string {
+    return this.table;
+  }
   readonly columns: readonly ImportColumn[] = ORGANIZATION_COLUMNS;
+  readonly fields: readonly string[] = ORGANIZATION_FIELDS;
+  /** The staged column of each field. */
+  protected readonly v: Record<string, string> = stagedColumns(ORGANIZATION_FIELDS);
 
-  parse(cells: Record<string, string>): ParsedRow {
-    const { value, errors } = checkFields(ORGANIZATION_RULES, cells);
-    const vat = value.vat_number;
+  parse(cells: readonly string[]): ParsedRow {
+    const values = new Array<string | null>(this.fields.length).fill(null);
+    const errors: FieldError[] = [];
+    for (let i = 0; i < ORGANIZATION_RULES.length; i++) {
+      checkValue(ORGANIZATION_RULES[i], cells[i], values, i, errors);
+    }
+    const vat = values[VAT];
     const key = vat === null || (!this.placeholderVatsMatch && isPlaceholderVat(vat)) ? null : vatKey(vat);
-    return { data: value, errors, key };
+    return { values, errors, key };
   }
 
-  /** `already_exists` (a live record has the VAT) or `archived` (only an archived one has it). */
-  async analyse(manager: EntityManager, sessionId: string): Promise<void> {
+  /**
+   * `already_exists` (a live record has the VAT) or `archived` (only an archived one has it). The oldest live
+   * record with the VAT is the one an overridden warning updates (`match_id`).
+   */
+  async analyse(
+    manager: EntityManager,
+    sessionId: string,
+    _context?: ImportContext,
+    _present?: ReadonlySet<string>,
+  ): Promise<void> {
     await manager.query(
       `WITH existing AS (
-         SELECT t.vat_key, bool_or(t.archived_at IS NULL) AS live
+         SELECT t.vat_key, bool_or(t.archived_at IS NULL) AS live,
+                (array_agg(t.id ORDER BY t.created_at, t.id) FILTER (WHERE t.archived_at IS NULL))[1] AS oldest
          FROM ${this.table} t
          WHERE t.vat_key IN (SELECT match_key FROM import_rows WHERE session_id = $1 AND match_key IS NOT NULL)
          GROUP BY t.vat_key
        )
        UPDATE import_rows r SET
+         match_id = e.oldest,
          warnings = CASE WHEN e.live THEN coalesce(r.warnings, '[]'::jsonb)
            || '[{"field": "vat_number", "message": "already_exists"}]'::jsonb ELSE r.warnings END,
          errors = CASE WHEN e.live THEN r.errors ELSE coalesce(r.errors, '[]'::jsonb)
@@ -77,61 +100,45 @@ export abstract class OrganizationImport implements ImportDefinition {
     );
   }
 
-  /** Extra columns written on create and update (customers: `distributor_id`). */
+  /** Extra columns written on create (customers: `distributor_id`), as `{columns, values}` over `r`. */
   protected extraInsert(): { columns: string; values: string } {
     return { columns: '', values: '' };
   }
 
+  /** Extra assignments on update, over `src` (the staged row). */
   protected extraAssign(): string {
     return '';
   }
 
-  async apply(
-    manager: EntityManager,
-    sessionId: string,
-    rows: number[],
-    options: ConfirmOptions,
-  ): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+    const { sessionId, from, to, options } = scope;
+    const v = this.v;
     const extra = this.extraInsert();
     await manager.query(
-      `WITH src AS (
-         SELECT row_number, gen_random_uuid() AS id,
-                CASE WHEN status = 'ambiguous' THEN data || jsonb_build_object('distributor_id', $3::jsonb ->> row_number::text)
-                     ELSE data END AS data
-         FROM import_rows
-         WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL AND status IN ('valid', 'ambiguous')
-       ), created AS (
-         INSERT INTO ${this.table} (id, ${COLUMNS}${extra.columns})
-         SELECT src.id, ${VALUES}${extra.values} FROM src
-       )
-       -- The INSERT runs to completion or fails the whole statement, so every src row was created.
-       UPDATE import_rows r SET outcome = 'created', target_id = src.id
-       FROM src
-       WHERE r.session_id = $1 AND r.row_number = src.row_number`,
-      [sessionId, rows, JSON.stringify(options.resolutions)],
+      `INSERT INTO ${this.table} (id, ${COLUMNS}${extra.columns})
+       SELECT r.target_id, ${ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', ')}${extra.values}
+       FROM import_rows r
+       WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3
+         AND (r.status = 'valid' OR (r.status = 'ambiguous' AND $4::jsonb ? r.row_number::text))`,
+      [sessionId, from, to, JSON.stringify(options.resolutions)],
     );
     if (!options.override) return;
+    // The record found at validate, if it is still live; a row whose record was archived since fails.
     await manager.query(
-      `WITH src AS (
-         SELECT r.row_number, r.data, t.id AS target
-         FROM import_rows r
-         JOIN LATERAL (
-           SELECT id FROM ${this.table} WHERE vat_key = r.match_key AND archived_at IS NULL ORDER BY created_at, id LIMIT 1
-         ) t ON true
-         WHERE r.session_id = $1 AND r.row_number = ANY($2) AND r.outcome IS NULL AND r.status = 'warning'
-       ), updated AS (
-         UPDATE ${this.table} SET ${ASSIGN}${this.extraAssign()}, updated_at = now()
-         FROM src WHERE ${this.table}.id = src.target
+      `WITH updated AS (
+         UPDATE ${this.table} SET ${ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', ')}${this.extraAssign()},
+           updated_at = now()
+         FROM import_rows src
+         WHERE src.session_id = $1 AND src.row_number >= $2 AND src.row_number < $3 AND src.status = 'warning'
+           AND ${this.table}.id = src.match_id AND ${this.table}.archived_at IS NULL
+         RETURNING src.row_number, ${this.table}.id
        )
-       -- Every src row's target is live (the LATERAL join found it), so the UPDATE wrote every one of them.
-       UPDATE import_rows r SET outcome = 'updated', target_id = src.target
-       FROM src WHERE r.session_id = $1 AND r.row_number = src.row_number`,
-      [sessionId, rows],
-    );
-    await manager.query(
-      `UPDATE import_rows SET outcome = 'failed', error = 'no live record with this VAT exists any more'
-       WHERE session_id = $1 AND row_number = ANY($2) AND outcome IS NULL AND status = 'warning'`,
-      [sessionId, rows],
+       INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+       SELECT $1, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
+              CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
+       FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
+       WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status = 'warning'`,
+      [sessionId, from, to],
     );
   }
 }

@@ -1,0 +1,72 @@
+import { ConfirmOptions } from './import-definition';
+import { SessionRecord } from './import-session.types';
+
+/**
+ * The options a confirm runs with, stored on its session at the claim: the request's, with the resolutions
+ * that name none of their row's candidates moved to `rejected` (those rows fail).
+ */
+export interface StoredOptions extends ConfirmOptions {
+  rejected?: Record<string, string>;
+}
+
+/** The message of a row whose resolution is not one of its candidates. */
+export const rejectedResolution = (id: string) => `the resolution ${id} is not one of this row's candidates`;
+
+/**
+ * The outcome of staged rows, as SQL over `import_rows r LEFT JOIN import_row_outcomes o`. Only the rows a
+ * confirm updated or could not write have an outcome row; every other outcome follows from the confirm table
+ * of API.md §4: `error` rows, `warning` rows without override and unresolved `ambiguous` rows are skipped,
+ * the rest were created with the row's `target_id`. A row has an outcome once its batch is applied.
+ *
+ * `params` are to be appended to the caller's parameters, numbered from `firstParam`.
+ */
+export function outcomeSql(
+  session: Pick<SessionRecord, 'status' | 'options' | 'batch_size' | 'applied_batches'>,
+  firstParam: number,
+): { outcome: string; reason: string; targetId: string; error: string; params: unknown[] } {
+  const options = session.options ?? { override: false, resolutions: {} };
+  const params: unknown[] = [];
+  const param = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${firstParam + params.length - 1}::${type}`;
+  };
+  const override = param(options.override, 'boolean');
+  const resolutions = param(JSON.stringify(options.resolutions), 'jsonb');
+  let applied: string;
+  if (session.status === 'completed') applied = 'true';
+  else if (session.batch_size === null || session.applied_batches.length === 0) applied = 'false';
+  else {
+    applied = `((r.row_number - 2) / ${param(session.batch_size, 'int')}) = ANY(${param(session.applied_batches, 'int[]')})`;
+  }
+  const skipped = `(r.status = 'error' OR (r.status = 'warning' AND NOT ${override})
+      OR (r.status = 'ambiguous' AND NOT (${resolutions} ? r.row_number::text)))`;
+  const outcome = `CASE WHEN NOT (${applied}) THEN NULL WHEN o.outcome IS NOT NULL THEN o.outcome
+      WHEN ${skipped} THEN 'skipped' ELSE 'created' END`;
+  return {
+    outcome,
+    reason: `CASE WHEN NOT (${applied}) OR o.outcome IS NOT NULL OR NOT ${skipped} THEN NULL
+      WHEN r.status = 'error' THEN 'error' WHEN r.status = 'warning' THEN 'warning_not_overridden'
+      ELSE 'ambiguous_unresolved' END`,
+    targetId: `CASE WHEN NOT (${applied}) THEN NULL WHEN o.outcome IS NOT NULL THEN o.target_id
+      WHEN ${skipped} THEN NULL ELSE r.target_id END`,
+    error: `CASE WHEN ${applied} THEN o.error END`,
+    params,
+  };
+}
+
+/**
+ * `import_rows r` with `o`, its outcome row if it has one: one primary key look-up per row, whatever the
+ * statistics say. A confirm writes outcome rows faster than they are analysed, and a hash join planned on
+ * stale statistics would read every outcome of the session for each batch. (`LIMIT 1` keeps the planner from
+ * turning the look-up back into a join.)
+ */
+export const ROWS_WITH_OUTCOMES = `import_rows r LEFT JOIN LATERAL (
+    SELECT o.outcome, o.target_id, o.error FROM import_row_outcomes o
+    WHERE o.session_id = r.session_id AND o.row_number = r.row_number LIMIT 1
+  ) o ON true`;
+
+/** `jsonb_build_object('company_name', r.v1, …)`: a staged row's values by field. */
+export function dataSql(fields: readonly string[]): string {
+  if (fields.length === 0) return `'{}'::jsonb`;
+  return `jsonb_build_object(${fields.map((f, i) => `'${f.replace(/'/g, "''")}', r.v${i + 1}`).join(', ')})`;
+}
