@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } fr
 import { AuthUser, Permission } from '../auth/permissions';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
-import { CsvUpload, CsvUploadFile, UploadedCsv } from '../import-session/csv-upload';
+import { CsvUpload, CsvUploadFile, UploadedCsv, UploadField } from '../import-session/csv-upload';
 import { ValidateResult } from '../import-session/import-session.types';
 import { ConfirmImportDto } from '../import-session/import.dto';
 import { CourierExceptionFilter } from './courier-exception.filter';
@@ -11,11 +11,13 @@ import { CourierImportErrorDto, CourierImportSuccessDto } from './courier-import
 import { CourierImportService } from './courier-import.service';
 import { ResolveTargetCourierPipe, TargetCourier } from './target-courier.pipe';
 
-const TARGET_COURIER = {
+const TARGET_COURIER: Record<string, UploadField> = {
   target_courier_id: {
-    type: 'string' as const,
+    type: 'string',
     format: 'uuid',
     description: 'The courier to import into: required for admin and manager, ignored for a courier user',
+    // Empty, not a made-up uuid: a courier user leaves it so, an admin or manager pastes a courier's id.
+    example: '',
   },
 };
 

@@ -149,10 +149,19 @@ export const UploadedCsv = createParamDecorator(
     ctx.switchToHttp().getRequest<Request & { csv: CsvUploadFile }>().csv,
 );
 
+/**
+ * An optional text field sent with the file. Its `example` is what Swagger UI puts in the field: without one
+ * it fills in the word "string" and sends it. An empty value is read as not given.
+ */
+export interface UploadField {
+  type: 'string';
+  description: string;
+  format?: string;
+  example: string;
+}
+
 /** A multipart CSV upload route: the interceptor plus its Swagger description (a real file picker). */
-export const CsvUpload = (
-  extraFields: Record<string, { type: 'string'; description: string; format?: string }> = {},
-) =>
+export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
   applyDecorators(
     UseInterceptors(CsvUploadInterceptor),
     ApiConsumes('multipart/form-data'),
@@ -169,9 +178,10 @@ export const CsvUpload = (
     ApiPayloadTooLargeResponse({ description: 'The file is larger than IMPORT_MAX_FILE_SIZE' }),
   );
 
-export const DELIMITER_FIELD = {
+export const DELIMITER_FIELD: Record<string, UploadField> = {
   delimiter: {
-    type: 'string' as const,
-    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`',
+    type: 'string',
+    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`. Empty: detected from the header.',
+    example: '',
   },
 };
