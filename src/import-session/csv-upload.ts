@@ -9,7 +9,7 @@ import {
   NestInterceptor,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { unlink } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
+import { ApiError } from '../common/decorators/api-docs.decorators';
 import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
@@ -160,7 +161,11 @@ export interface UploadField {
   example: string;
 }
 
-/** A multipart CSV upload route: the interceptor plus its Swagger description (a real file picker). */
+/**
+ * A multipart CSV upload route: the interceptor plus its Swagger description. The file is `format: binary`,
+ * so that Swagger UI shows a file picker, not a text box; 413 and 415 answer in the envelope unless the route
+ * documents its own bodies.
+ */
 export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
   applyDecorators(
     UseInterceptors(CsvUploadInterceptor),
@@ -175,7 +180,20 @@ export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
         },
       },
     }),
-    ApiPayloadTooLargeResponse({ description: 'The file is larger than IMPORT_MAX_FILE_SIZE' }),
+    ApiError(
+      413,
+      'The file is larger than IMPORT_MAX_FILE_SIZE',
+      'file is larger than the limit of 104857600 bytes',
+      null,
+      { fallback: true },
+    ),
+    ApiError(
+      415,
+      'The body is not multipart/form-data',
+      `send the CSV as multipart/form-data with the file in the field "${FIELD}"`,
+      null,
+      { fallback: true },
+    ),
   );
 
 export const DELIMITER_FIELD: Record<string, UploadField> = {
