@@ -1,5 +1,8 @@
 import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, GLOBAL_PREFIX } from './app.module';
+import { loadConfig } from './config/config';
 
 /** The tags of the document, one per module, in the order Swagger UI shows them: the import flow first. */
 export const API_TAGS: [name: string, description: string][] = [
@@ -46,3 +49,32 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const [name, description] of API_TAGS) builder.addTag(name, description);
   return SwaggerModule.createDocument(app, builder.build(), { operationIdFactory: operationId });
 }
+
+/** The environment the document is built in: fixed, so that nothing of the machine shows in it. */
+const DOCUMENT_ENV = {
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'silent',
+  JWT_SECRET: 'only-used-to-build-the-openapi-document-never-to-sign',
+};
+
+/**
+ * Builds the document from the application's modules in Nest's preview mode: nothing is instantiated, no
+ * database is reached, nothing listens.
+ */
+export async function buildOpenApiDocument(): Promise<OpenAPIObject> {
+  const config = loadConfig(DOCUMENT_ENV);
+  const app = await NestFactory.create(AppModule.forRoot(config, 'postgres://unused@127.0.0.1:1/unused'), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    app.setGlobalPrefix(GLOBAL_PREFIX);
+    return createOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** The text of `openapi.json`: two-space indentation and a final newline. */
+export const serializeOpenApi = (document: OpenAPIObject) => `${JSON.stringify(document, null, 2)}\n`;
