@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { json, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { AppConfig } from './config/config';
+import { createOpenApiDocument } from './openapi-document';
 
 /** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
 export const LARGE_JSON_ROUTES = ['/api/customers/import'];
@@ -56,7 +57,7 @@ function sendBodyError(req: Request, res: Response, status: number, message: str
 
 /** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix(GLOBAL_PREFIX);
   app.use(
     helmet({
       // Served over plain HTTP on private networks too; let a TLS proxy add these where it terminates TLS.
@@ -107,20 +108,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     sendBodyError(req, res, known.status, known.message);
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Rowgate')
-      .setDescription(
-        'Bulk import of customers, distributors and courier customers from CSV files. ' +
-          'Get a token with `POST /api/auth/login`, then press **Authorize** and paste it.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, {
+  // Swagger UI at /docs keeps the token across reloads (persistAuthorization); the same document as openapi.json.
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'Rowgate API',
     swaggerOptions: { persistAuthorization: true },
   });
 }

@@ -22,6 +22,9 @@ import { buildDataSourceOptions } from './database/database-options';
 import { HealthController } from './health/health.controller';
 import { UsersModule } from './users/users.module';
 
+/** Every route is under `/api`. */
+export const GLOBAL_PREFIX = 'api';
+
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
 function requestId(req: IncomingMessage, res: ServerResponse): string {

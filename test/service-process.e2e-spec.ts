@@ -1,7 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, isAlive, postmasterPid, ServiceProcess, sleep } from './support/service-process';
+import {
+  freePort,
+  isAlive,
+  postmasterPid,
+  removeDataDir,
+  ServiceProcess,
+  sleep,
+  temporaryDataDir,
+} from './support/service-process';
 
 /**
  * The service as `npm start` runs it, with no DATABASE_URL: it starts its own PostgreSQL, stops it on
@@ -12,8 +17,7 @@ describe('the service process on its embedded PostgreSQL', () => {
   let service: ServiceProcess;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'rowgate-process-'));
-    chmodSync(dataDir, 0o755);
+    dataDir = temporaryDataDir('rowgate-process-');
     service = new ServiceProcess(await freePort(), {
       DATA_DIR: dataDir,
       ADMIN_EMAIL: 'admin@example.com',
@@ -22,10 +26,7 @@ describe('the service process on its embedded PostgreSQL', () => {
   });
   afterAll(async () => {
     await service.stop('SIGKILL').catch(() => undefined);
-    const pid = postmasterPid(dataDir);
-    if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
-    await sleep(500);
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeDataDir(dataDir);
   });
 
   it('starts, keeps data across a restart, and leaves no postgres behind when stopped', async () => {

@@ -15,7 +15,10 @@ export class LoginDto {
 }
 
 export class TokenDto {
-  /** The bearer token to send as `Authorization: Bearer <access_token>`. */
+  /**
+   * The bearer token to send as `Authorization: Bearer <access_token>`.
+   * @example "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2lnbmF0dXJl"
+   */
   access_token: string;
   /** @example Bearer */
   token_type: 'Bearer';

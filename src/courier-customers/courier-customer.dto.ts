@@ -40,6 +40,8 @@ export class CourierCustomerDto {
   last_name: string;
   /** @example Milano Nord */
   branch: string | null;
+  /** @example 2025-11-22T09:30:00.000Z */
   created_at: Date;
+  /** @example 2025-11-22T09:30:00.000Z */
   updated_at: Date;
 }

@@ -10,24 +10,29 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Permission } from '../auth/permissions';
+import { ApiEnvelope, ApiError, ApiValidationError } from '../common/decorators/api-docs.decorators';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope, Page } from '../common/http/envelope';
 import { PageQueryDto } from '../common/http/page-query.dto';
 import { CourierCustomerBodyDto, CourierCustomerDto } from './courier-customer.dto';
 import { CourierCustomersService } from './courier-customers.service';
 
+const USER_CODE_TAKEN = 'a customer with this user_code already exists in this courier';
+const USER_CODE_TAKEN_DATA = { errors: [{ field: 'user_code', message: 'already_exists' }] };
+
 @ApiTags('courier customers')
 @Controller('couriers/:courierId/customers')
-@ApiNotFoundResponse({ description: 'No such courier (or not the caller’s own), or no such customer in it' })
-@ApiBadRequestResponse({ description: 'A malformed id, query or body; `data.errors` names each field' })
+@ApiError(404, 'No such courier (or not the caller’s own), or no such customer in it', 'courier not found')
+@ApiValidationError('first_name', 'required')
 export class CourierCustomersController {
   constructor(private readonly service: CourierCustomersService) {}
 
   /** Lists a courier's customers by `user_code`; `search` looks in user_code, first_name and last_name. */
   @Get()
   @Permissions(Permission.CustomerAdd)
+  @ApiEnvelope(200, CourierCustomerDto, { description: 'A page of customers', message: 'ok', page: true })
   async list(
     @CurrentUser() user: AuthUser,
     @Param('courierId', ParseUUIDPipe) courierId: string,
@@ -40,7 +45,8 @@ export class CourierCustomersController {
   @Post()
   @HttpCode(201)
   @Permissions(Permission.CustomerAdd)
-  @ApiConflictResponse({ description: 'The user_code already exists in this courier' })
+  @ApiEnvelope(201, CourierCustomerDto, { description: 'The customer', message: 'courier customer created' })
+  @ApiError(409, 'The user_code already exists in this courier', USER_CODE_TAKEN, USER_CODE_TAKEN_DATA)
   async create(
     @CurrentUser() user: AuthUser,
     @Param('courierId', ParseUUIDPipe) courierId: string,
@@ -52,6 +58,7 @@ export class CourierCustomersController {
   /** One customer of the courier. */
   @Get(':id')
   @Permissions(Permission.CustomerAdd)
+  @ApiEnvelope(200, CourierCustomerDto, { description: 'The customer', message: 'ok' })
   async get(
     @CurrentUser() user: AuthUser,
     @Param('courierId', ParseUUIDPipe) courierId: string,
@@ -63,7 +70,11 @@ export class CourierCustomersController {
   /** Replaces a customer's fields (`user_code` included; an absent branch clears it). */
   @Put(':id')
   @Permissions(Permission.CustomerAdd)
-  @ApiConflictResponse({ description: 'The new user_code already exists in this courier' })
+  @ApiEnvelope(200, CourierCustomerDto, {
+    description: 'The customer as replaced',
+    message: 'courier customer updated',
+  })
+  @ApiError(409, 'The new user_code already exists in this courier', USER_CODE_TAKEN, USER_CODE_TAKEN_DATA)
   async update(
     @CurrentUser() user: AuthUser,
     @Param('courierId', ParseUUIDPipe) courierId: string,
@@ -77,6 +88,7 @@ export class CourierCustomersController {
   @Delete(':id')
   @HttpCode(204)
   @Permissions(Permission.CustomerAdd)
+  @ApiNoContentResponse({ description: 'Deleted' })
   async remove(
     @CurrentUser() user: AuthUser,
     @Param('courierId', ParseUUIDPipe) courierId: string,

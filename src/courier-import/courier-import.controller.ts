@@ -1,32 +1,30 @@
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Permission } from '../auth/permissions';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
-import { CsvUpload, CsvUploadFile, UploadedCsv } from '../import-session/csv-upload';
+import { CsvUpload, CsvUploadFile, UploadedCsv, UploadField } from '../import-session/csv-upload';
 import { ValidateResult } from '../import-session/import-session.types';
 import { ConfirmImportDto } from '../import-session/import.dto';
 import { CourierExceptionFilter } from './courier-exception.filter';
-import { CourierImportErrorDto, CourierImportSuccessDto } from './courier-import.dto';
+import { courierErrorDocs, courierSuccessDoc, courierValidateDocs } from './courier-import-docs';
+import { CourierConfirmDto, CourierImportSuccessDto } from './courier-import.dto';
 import { CourierImportService } from './courier-import.service';
 import { ResolveTargetCourierPipe, TargetCourier } from './target-courier.pipe';
 
-const TARGET_COURIER = {
+const TARGET_COURIER: Record<string, UploadField> = {
   target_courier_id: {
-    type: 'string' as const,
+    type: 'string',
     format: 'uuid',
     description: 'The courier to import into: required for admin and manager, ignored for a courier user',
+    // Empty, not a made-up uuid: a courier user leaves it so, an admin or manager pastes a courier's id.
+    example: '',
   },
 };
 
 @ApiTags('courier customers import')
 @Controller('courier-customers/import')
 @UseFilters(CourierExceptionFilter)
-@ApiBadRequestResponse({
-  type: CourierImportErrorDto,
-  description: 'Invalid rows or a failed write: nothing was written',
-})
-@ApiNotFoundResponse({ type: CourierImportErrorDto, description: 'Unknown courier (or another courier’s)' })
 export class CourierImportController {
   constructor(private readonly service: CourierImportService) {}
 
@@ -35,7 +33,13 @@ export class CourierImportController {
   @HttpCode(200)
   @Permissions(Permission.CustomerAdd)
   @CsvUpload(TARGET_COURIER)
-  @ApiOkResponse({ type: CourierImportSuccessDto })
+  @ApiOperation({ operationId: 'courierImportOneShot' })
+  @courierSuccessDoc({
+    status: 'success',
+    message: 'Successfully processed 3 records (Upsert complete).',
+    data: { processed: 3, created: 2, updated: 1, skipped_rows: [5] },
+  })
+  @courierErrorDocs({ upload: true })
   import(
     @CurrentUser() user: AuthUser,
     @UploadedCsv() file: CsvUploadFile,
@@ -49,6 +53,8 @@ export class CourierImportController {
   @HttpCode(200)
   @Permissions(Permission.CustomerAdd)
   @CsvUpload(TARGET_COURIER)
+  @courierValidateDocs()
+  @courierErrorDocs({ upload: true })
   async validate(
     @CurrentUser() user: AuthUser,
     @UploadedCsv() file: CsvUploadFile,
@@ -61,7 +67,13 @@ export class CourierImportController {
   @Post('confirm')
   @HttpCode(200)
   @Permissions(Permission.CustomerAdd)
-  @ApiOkResponse({ type: CourierImportSuccessDto })
+  @ApiBody({ type: CourierConfirmDto })
+  @courierSuccessDoc({
+    status: 'success',
+    message: 'Successfully processed 2 records (Upsert complete).',
+    data: { processed: 2, created: 2, updated: 0, skipped_rows: [5] },
+  })
+  @courierErrorDocs({ upload: false })
   confirm(@CurrentUser() user: AuthUser, @Body() dto: ConfirmImportDto): Promise<CourierImportSuccessDto> {
     return this.service.confirm(user, dto.import_id);
   }

@@ -1,18 +1,20 @@
-/** Why a courier import wrote nothing (API.md §6). */
+/** A problem of a courier import (API.md §6). */
 export class CourierImportProblemDto {
-  /** @example 7 */
-  row_number: number;
+  /** The record's number in the file (the header is row 1); absent for a problem of the request. @example 7 */
+  row_number?: number;
   /** @example user_code */
   field: string | null;
   /** `required`, `too_long`, `duplicate_in_csv`, or why the row could not be written. @example duplicate_in_csv */
   message: string;
 }
 
+/** Why a courier import wrote nothing (API.md §6); also its 401, 403, 404, 409 and 413. */
 export class CourierImportErrorDto {
   /** @example error */
   status: 'error';
-  /** @example the file has 1 invalid row; nothing was written */
+  /** @example "the file has 1 invalid row; nothing was written" */
   message: string;
+  /** Every problem found; empty when the request itself was refused. */
   errors: CourierImportProblemDto[];
 }
 
@@ -30,7 +32,7 @@ export class CourierImportDataDto {
 export class CourierImportSuccessDto {
   /** @example success */
   status: 'success';
-  /** @example Successfully processed 3 records (Upsert complete). */
+  /** @example "Successfully processed 3 records (Upsert complete)." */
   message: string;
   data: CourierImportDataDto;
 }

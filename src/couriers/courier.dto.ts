@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class CreateCourierDto {
-  /** The courier's display name. */
+  /** The courier's display name. @example "Swift Riders" */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @IsNotEmpty()
@@ -13,6 +13,6 @@ export class CreateCourierDto {
 export class CourierDto {
   /** @example 6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11 */
   id: string;
-  /** @example Speedy Couriers */
+  /** @example "Swift Riders" */
   name: string;
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Permission } from '../auth/permissions';
+import { ApiEnvelope, ApiValidationError } from '../common/decorators/api-docs.decorators';
 import { Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope, Page } from '../common/http/envelope';
 import { PageQueryDto } from '../common/http/page-query.dto';
@@ -16,6 +17,8 @@ export class CouriersController {
   @Post()
   @HttpCode(201)
   @Permissions(Permission.AccountManage)
+  @ApiEnvelope(201, CourierDto, { description: 'The courier', message: 'courier created' })
+  @ApiValidationError('name', 'name should not be empty')
   async create(@Body() dto: CreateCourierDto): Promise<Envelope<CourierDto>> {
     return envelope(await this.service.create(dto), 'courier created', 201);
   }
@@ -23,6 +26,8 @@ export class CouriersController {
   /** Lists courier accounts (admin only). */
   @Get()
   @Permissions(Permission.AccountManage)
+  @ApiEnvelope(200, CourierDto, { description: 'A page of couriers, by name', message: 'ok', page: true })
+  @ApiValidationError('limit', 'limit must not be greater than 500')
   async list(@Query() query: PageQueryDto): Promise<Envelope<Page<CourierDto>>> {
     return envelope(await this.service.list(query));
   }

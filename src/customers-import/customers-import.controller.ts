@@ -1,19 +1,20 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiOkResponse,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { AuthUser, Permission } from '../auth/permissions';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { CsvUpload, CsvUploadFile, DELIMITER_FIELD, UploadedCsv } from '../import-session/csv-upload';
 import { TwoPhaseImportEndpoints, templateOf } from '../import-session/import-endpoints';
+import { twoPhaseImportDocs } from '../import-session/import-docs';
 import { ConfirmImportDto } from '../import-session/import.dto';
+import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
 import { CustomersImportDefinition } from './customers-import.definition';
+
+const docs = twoPhaseImportDocs(
+  'customer',
+  Permission.CustomerImport,
+  [...ORGANIZATION_FIELDS, 'distributor'].join(','),
+);
 
 @ApiTags('customers import')
 @Controller('customers/import')
@@ -27,7 +28,7 @@ export class CustomersImportController {
   @Get('template')
   @Permissions(Permission.CustomerImport)
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiProduces('text/csv')
+  @docs.template()
   template(): string {
     return templateOf(this.definition);
   }
@@ -37,8 +38,7 @@ export class CustomersImportController {
   @HttpCode(200)
   @Permissions(Permission.CustomerImport)
   @CsvUpload(DELIMITER_FIELD)
-  @ApiOkResponse({ description: 'customer import validated' })
-  @ApiBadRequestResponse({ description: 'The file cannot be imported (the message says why)' })
+  @docs.validate()
   validate(@CurrentUser() user: AuthUser, @UploadedCsv() file: CsvUploadFile) {
     return this.endpoints.validate(this.definition, user, file);
   }
@@ -47,9 +47,7 @@ export class CustomersImportController {
   @Post('confirm')
   @HttpCode(200)
   @Permissions(Permission.CustomerImport)
-  @ApiOkResponse({ description: 'customer imported successfully' })
-  @ApiAcceptedResponse({ description: 'Started in the background' })
-  @ApiConflictResponse({ description: 'The session is being, or was, confirmed' })
+  @docs.confirm()
   confirm(
     @CurrentUser() user: AuthUser,
     @Body() dto: ConfirmImportDto,

@@ -1,18 +1,53 @@
-import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiInternalServerErrorResponse,
-  ApiOkResponse,
-  ApiPayloadTooLargeResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Permission } from '../auth/permissions';
+import { ApiAnswer } from '../common/decorators/api-docs.decorators';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { OneShotExceptionFilter } from './one-shot-exception.filter';
 import { OneShotFailureDto, OneShotImportDto, OneShotResultDto } from './one-shot-import.dto';
 import { OneShotImportService } from './one-shot-import.service';
+
+const failure = (status: number, description: string, example: OneShotFailureDto) =>
+  ApiAnswer(status, { description, schema: OneShotFailureDto, example });
+
+/** The answers of API.md §5, in its own bodies (never the envelope). */
+const oneShotDocs = () =>
+  applyDecorators(
+    ApiAnswer(200, {
+      description: 'Valid and warning rows were written in one transaction; the others are listed',
+      schema: OneShotResultDto,
+      example: {
+        count: 2,
+        created: 1,
+        updated: 1,
+        errors: [{ index: 2, name: 'Bad Email Srl', message: 'email: invalid_format' }],
+      },
+    }),
+    ApiAnswer(400, {
+      description: 'No `content`, a CSV that cannot be read, or no row written and some invalid',
+      schema: OneShotFailureDto,
+      examples: {
+        content: {
+          summary: 'No content',
+          value: { error: 'content must be a non-empty string of CSV text' },
+        },
+        rows: {
+          summary: 'No row written',
+          value: {
+            error: 'Import failed.',
+            errors: [{ index: 0, name: '', message: 'company_name: required' }],
+          },
+        },
+      },
+    }),
+    failure(401, 'No valid bearer token', { error: 'missing, invalid or expired bearer token' }),
+    failure(403, 'Not an admin', { error: 'missing permission: customer:import-one-shot' }),
+    failure(413, 'The body is larger than IMPORT_MAX_FILE_SIZE', { error: 'request body is too large' }),
+    failure(500, 'Writing failed; nothing was written', {
+      error: 'Import failed while writing customers; nothing was written.',
+      errors: [],
+    }),
+  );
 
 @ApiTags('customers import')
 @Controller('customers/import')
@@ -24,18 +59,9 @@ export class OneShotImportController {
   @Post()
   @HttpCode(200)
   @Permissions(Permission.CustomerImportOneShot)
+  @ApiOperation({ operationId: 'customersImportOneShot' })
   @ApiBody({ type: OneShotImportDto })
-  @ApiOkResponse({ type: OneShotResultDto })
-  @ApiBadRequestResponse({
-    type: OneShotFailureDto,
-    description: 'No content, an unreadable CSV, or no row written',
-  })
-  @ApiUnauthorizedResponse({ type: OneShotFailureDto })
-  @ApiPayloadTooLargeResponse({ type: OneShotFailureDto })
-  @ApiInternalServerErrorResponse({
-    type: OneShotFailureDto,
-    description: 'Writing failed; nothing was written',
-  })
+  @oneShotDocs()
   import(@CurrentUser() user: AuthUser, @Body() body: Record<string, unknown>): Promise<OneShotResultDto> {
     return this.service.import(user, body?.content);
   }

@@ -8,11 +8,11 @@ export class OneShotImportDto {
 }
 
 export class OneShotErrorDto {
-  /** 0-based index of the data row. @example 1 */
+  /** 0-based index of the data row; absent for a problem of the whole file. @example 1 */
   index?: number;
   /** The row's company name. @example Acme */
   name?: string;
-  /** What is wrong with the row. @example email: invalid_format */
+  /** What is wrong with the row. @example "email: invalid_format" */
   message: string;
 }
 
@@ -23,11 +23,13 @@ export class OneShotResultDto {
   created: number;
   /** @example 1 */
   updated: number;
+  /** The rows that were not written, and why. */
   errors: OneShotErrorDto[];
 }
 
+/** Every error of the one-shot import: `{error}`, or `{error, errors}` (API.md §5). */
 export class OneShotFailureDto {
-  /** @example Import failed. */
+  /** @example "Import failed." */
   error: string;
   errors?: OneShotErrorDto[];
 }

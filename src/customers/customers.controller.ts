@@ -13,9 +13,12 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import { Permission } from '../auth/permissions';
 import { Permissions } from '../common/decorators/auth.decorators';
+import { organizationDocs } from '../organizations/organization-docs';
 import { envelope, Envelope, Page } from '../common/http/envelope';
 import { CustomerBodyDto, CustomerDto, CustomerListQueryDto } from './customer.dto';
 import { CustomersService } from './customers.service';
+
+const docs = organizationDocs('customer', CustomerDto);
 
 @ApiTags('customers')
 @Controller('customers')
@@ -25,6 +28,7 @@ export class CustomersController {
   /** Lists customers by company name; searches name and VAT; archived ones only with `archived=true`. */
   @Get()
   @Permissions(Permission.DirectoryRead)
+  @docs.list()
   async list(@Query() query: CustomerListQueryDto): Promise<Envelope<Page<CustomerDto>>> {
     return envelope(await this.service.list(query));
   }
@@ -32,6 +36,7 @@ export class CustomersController {
   /** A customer, archived or not. */
   @Get(':id')
   @Permissions(Permission.DirectoryRead)
+  @docs.get()
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<Envelope<CustomerDto>> {
     return envelope(await this.service.get(id));
   }
@@ -40,6 +45,7 @@ export class CustomersController {
   @Post()
   @HttpCode(201)
   @Permissions(Permission.CustomerImport)
+  @docs.create()
   async create(@Body() dto: CustomerBodyDto): Promise<Envelope<CustomerDto>> {
     return envelope(await this.service.create(dto), 'customer created', 201);
   }
@@ -47,6 +53,7 @@ export class CustomersController {
   /** Replaces every editable field of a customer (a field left out is cleared). */
   @Put(':id')
   @Permissions(Permission.CustomerImport)
+  @docs.update()
   async update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: CustomerBodyDto,
@@ -58,6 +65,7 @@ export class CustomersController {
   @Delete(':id')
   @HttpCode(204)
   @Permissions(Permission.CustomerImport)
+  @docs.archive()
   async archive(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.service.archive(id);
   }

@@ -1,19 +1,16 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiOkResponse,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { AuthUser, Permission } from '../auth/permissions';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { CsvUpload, CsvUploadFile, DELIMITER_FIELD, UploadedCsv } from '../import-session/csv-upload';
 import { TwoPhaseImportEndpoints, templateOf } from '../import-session/import-endpoints';
+import { twoPhaseImportDocs } from '../import-session/import-docs';
 import { ConfirmImportDto } from '../import-session/import.dto';
+import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
 import { DistributorsImportDefinition } from './distributors-import.definition';
+
+const docs = twoPhaseImportDocs('distributor', Permission.DistributorImport, ORGANIZATION_FIELDS.join(','));
 
 @ApiTags('distributors import')
 @Controller('distributors/import')
@@ -27,7 +24,7 @@ export class DistributorsImportController {
   @Get('template')
   @Permissions(Permission.DistributorImport)
   @Header('Content-Type', 'text/csv; charset=utf-8')
-  @ApiProduces('text/csv')
+  @docs.template()
   template(): string {
     return templateOf(this.definition);
   }
@@ -37,8 +34,7 @@ export class DistributorsImportController {
   @HttpCode(200)
   @Permissions(Permission.DistributorImport)
   @CsvUpload(DELIMITER_FIELD)
-  @ApiOkResponse({ description: 'distributor import validated' })
-  @ApiBadRequestResponse({ description: 'The file cannot be imported (the message says why)' })
+  @docs.validate()
   validate(@CurrentUser() user: AuthUser, @UploadedCsv() file: CsvUploadFile) {
     return this.endpoints.validate(this.definition, user, file);
   }
@@ -47,9 +43,7 @@ export class DistributorsImportController {
   @Post('confirm')
   @HttpCode(200)
   @Permissions(Permission.DistributorImport)
-  @ApiOkResponse({ description: 'distributor imported successfully' })
-  @ApiAcceptedResponse({ description: 'Started in the background' })
-  @ApiConflictResponse({ description: 'The session is being, or was, confirmed' })
+  @docs.confirm()
   confirm(
     @CurrentUser() user: AuthUser,
     @Body() dto: ConfirmImportDto,

@@ -19,7 +19,10 @@ import {
   OrganizationDto,
   OrganizationListQueryDto,
 } from '../organizations/organization.dto';
+import { organizationDocs } from '../organizations/organization-docs';
 import { DistributorsService } from './distributors.service';
+
+const docs = organizationDocs('distributor', OrganizationDto);
 
 @ApiTags('distributors')
 @Controller('distributors')
@@ -29,6 +32,7 @@ export class DistributorsController {
   /** Lists distributors by company name; searches name and VAT; archived ones only with `archived=true`. */
   @Get()
   @Permissions(Permission.DirectoryRead)
+  @docs.list()
   async list(@Query() query: OrganizationListQueryDto): Promise<Envelope<Page<OrganizationDto>>> {
     return envelope(await this.service.list(query));
   }
@@ -36,6 +40,7 @@ export class DistributorsController {
   /** A distributor, archived or not. */
   @Get(':id')
   @Permissions(Permission.DirectoryRead)
+  @docs.get()
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<Envelope<OrganizationDto>> {
     return envelope(await this.service.get(id));
   }
@@ -44,6 +49,7 @@ export class DistributorsController {
   @Post()
   @HttpCode(201)
   @Permissions(Permission.DistributorImport)
+  @docs.create()
   async create(@Body() dto: OrganizationBodyDto): Promise<Envelope<OrganizationDto>> {
     return envelope(await this.service.create(dto), 'distributor created', 201);
   }
@@ -51,6 +57,7 @@ export class DistributorsController {
   /** Replaces every editable field of a distributor (a field left out is cleared). */
   @Put(':id')
   @Permissions(Permission.DistributorImport)
+  @docs.update()
   async update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: OrganizationBodyDto,
@@ -62,6 +69,7 @@ export class DistributorsController {
   @Delete(':id')
   @HttpCode(204)
   @Permissions(Permission.DistributorImport)
+  @docs.archive()
   async archive(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     await this.service.archive(id);
   }

@@ -1,17 +1,12 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ApiEnvelope, ApiError } from '../common/decorators/api-docs.decorators';
 import { Public } from '../common/decorators/auth.decorators';
 import { ApiException } from '../common/http/api.exception';
 import { envelope, Envelope } from '../common/http/envelope';
-
-class HealthDto {
-  /** @example ok */
-  status: string;
-  /** @example up */
-  database: string;
-}
+import { HealthDto } from './health.dto';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -23,8 +18,11 @@ export class HealthController {
   /** Answers 200 when the service and its database are up, 503 when the database cannot be reached. */
   @Get()
   @Public()
-  @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ description: 'The database cannot be reached' })
+  @ApiEnvelope(200, HealthDto, { description: 'The service and its database are up', message: 'ok' })
+  @ApiError(503, 'The database cannot be reached', 'database unavailable', {
+    status: 'error',
+    database: 'down',
+  })
   async check(): Promise<Envelope<HealthDto>> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

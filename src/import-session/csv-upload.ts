@@ -9,7 +9,7 @@ import {
   NestInterceptor,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiPayloadTooLargeResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,7 @@ import { unlink } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
+import { ApiError } from '../common/decorators/api-docs.decorators';
 import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
 
@@ -149,10 +150,23 @@ export const UploadedCsv = createParamDecorator(
     ctx.switchToHttp().getRequest<Request & { csv: CsvUploadFile }>().csv,
 );
 
-/** A multipart CSV upload route: the interceptor plus its Swagger description (a real file picker). */
-export const CsvUpload = (
-  extraFields: Record<string, { type: 'string'; description: string; format?: string }> = {},
-) =>
+/**
+ * An optional text field sent with the file. Its `example` is what Swagger UI puts in the field: without one
+ * it fills in the word "string" and sends it. An empty value is read as not given.
+ */
+export interface UploadField {
+  type: 'string';
+  description: string;
+  format?: string;
+  example: string;
+}
+
+/**
+ * A multipart CSV upload route: the interceptor plus its Swagger description. The file is `format: binary`,
+ * so that Swagger UI shows a file picker, not a text box; 413 and 415 answer in the envelope unless the route
+ * documents its own bodies.
+ */
+export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
   applyDecorators(
     UseInterceptors(CsvUploadInterceptor),
     ApiConsumes('multipart/form-data'),
@@ -166,12 +180,26 @@ export const CsvUpload = (
         },
       },
     }),
-    ApiPayloadTooLargeResponse({ description: 'The file is larger than IMPORT_MAX_FILE_SIZE' }),
+    ApiError(
+      413,
+      'The file is larger than IMPORT_MAX_FILE_SIZE',
+      'file is larger than the limit of 104857600 bytes',
+      null,
+      { fallback: true },
+    ),
+    ApiError(
+      415,
+      'The body is not multipart/form-data',
+      `send the CSV as multipart/form-data with the file in the field "${FIELD}"`,
+      null,
+      { fallback: true },
+    ),
   );
 
-export const DELIMITER_FIELD = {
+export const DELIMITER_FIELD: Record<string, UploadField> = {
   delimiter: {
-    type: 'string' as const,
-    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`',
+    type: 'string',
+    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`. Empty: detected from the header.',
+    example: '',
   },
 };

@@ -1,24 +1,33 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { PassThrough } from 'node:stream';
 import { AuthUser } from '../auth/permissions';
+import {
+  ApiAnswer,
+  ApiEnvelope,
+  ApiError,
+  ApiInvalidId,
+  ApiValidationError,
+} from '../common/decorators/api-docs.decorators';
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
 import { writeErrorsCsv } from './errors-csv';
 import { ImportSessionService } from './import-session.service';
 import { ImportRowView, SessionView } from './import-session.types';
-import { ImportRowsQueryDto } from './import.dto';
+import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
 
 @ApiTags('imports')
 @Controller('imports')
 @Authenticated()
-@ApiNotFoundResponse({ description: 'No such session, or it belongs to another user' })
+@ApiError(404, 'No such session, or it belongs to another user', 'import session not found')
+@ApiInvalidId()
 export class ImportsController {
   constructor(private readonly sessions: ImportSessionService) {}
 
   /** A session's status, counters, progress and, once completed, the confirm counters. */
   @Get(':id')
+  @ApiEnvelope(200, SessionViewDto, { description: 'The session', message: 'ok' })
   async get(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
@@ -28,6 +37,11 @@ export class ImportsController {
 
   /** The session's rows with their statuses and outcomes, paged. */
   @Get(':id/rows')
+  @ApiEnvelope(200, ImportRowDto, { description: 'A page of rows, by row number', message: 'ok', page: true })
+  @ApiValidationError(
+    'status',
+    'status must be one of the following values: valid, warning, ambiguous, error',
+  )
   async rows(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
@@ -39,7 +53,15 @@ export class ImportsController {
 
   /** The rows to fix (original columns plus `errors`), ready to correct and upload again. */
   @Get(':id/errors.csv')
-  @ApiProduces('text/csv')
+  @ApiAnswer(200, {
+    description:
+      "A CSV download (`Content-Disposition: attachment`); cells that start a formula begin with `'`",
+    schema: { type: 'string' },
+    mediaType: 'text/csv',
+    example:
+      '"company_name","vat_number","email","city","language","errors"\r\n' +
+      '"Bad Email Srl","IT11111111111","not-an-email","Roma","it","email: invalid_format"\r\n',
+  })
   async errorsCsv(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,

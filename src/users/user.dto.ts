@@ -18,19 +18,28 @@ export class CreateUserDto {
   @MaxLength(200)
   password: string;
 
+  /** `admin`, `manager` or `courier`. @example courier */
   @IsEnum(Role)
   role: Role;
 
-  /** Required for (and only for) the courier role: an existing courier's id. */
+  /**
+   * Required for (and only for) the courier role: an existing courier's id.
+   * @example 6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11
+   */
   @IsOptional()
   @IsUUID()
   courier_id?: string;
 }
 
 export class UserDto {
+  /** @example 9c1b7f4e-3a2d-4e8f-b6a1-2d4c5e6f7a8b */
   id: string;
+  /** @example rider@example.com */
   email: string;
+  /** @example courier */
   role: Role;
+  /** The courier account of a courier user; null for the other roles. @example 6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11 */
   courier_id: string | null;
+  /** @example 2025-11-22T09:30:00.000Z */
   created_at: Date;
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Permission } from '../auth/permissions';
+import { ApiEnvelope, ApiError, ApiValidationError } from '../common/decorators/api-docs.decorators';
 import { Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope, Page } from '../common/http/envelope';
 import { PageQueryDto } from '../common/http/page-query.dto';
@@ -16,6 +17,14 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @Permissions(Permission.AccountManage)
+  @ApiEnvelope(201, UserDto, { description: 'The user', message: 'user created' })
+  @ApiValidationError('password', 'password must be longer than or equal to 8 characters')
+  @ApiError(404, 'The courier_id is not a courier', 'courier not found', {
+    errors: [{ field: 'courier_id', message: 'not_found' }],
+  })
+  @ApiError(409, 'A user with this email exists', 'a user with this email already exists', {
+    errors: [{ field: 'email', message: 'already_exists' }],
+  })
   async create(@Body() dto: CreateUserDto): Promise<Envelope<UserDto>> {
     return envelope(await this.service.create(dto), 'user created', 201);
   }
@@ -23,6 +32,8 @@ export class UsersController {
   /** Lists user accounts (admin only). */
   @Get()
   @Permissions(Permission.AccountManage)
+  @ApiEnvelope(200, UserDto, { description: 'A page of users, by email', message: 'ok', page: true })
+  @ApiValidationError('limit', 'limit must not be greater than 500')
   async list(@Query() query: PageQueryDto): Promise<Envelope<Page<UserDto>>> {
     return envelope(await this.service.list(query));
   }

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -36,6 +37,26 @@ export function postmasterPid(dataDir: string): number | undefined {
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * A new, empty DATA_DIR in the temporary folder. As root the embedded cluster runs as the `postgres` user,
+ * which must reach it: mkdtemp makes it private (0700), which would move the cluster to /var/lib/rowgate.
+ */
+export function temporaryDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Stops a postmaster left running in a data directory (its service was killed), then deletes the directory. */
+export async function removeDataDir(dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid && isAlive(pid)) {
+    process.kill(pid, 'SIGINT'); // fast shutdown
+    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 /** The service run as `npm start` runs it (from `dist/`), as a child process. */

@@ -1,7 +1,8 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import { Request } from 'express';
 import { AuthUser, Permission } from '../../auth/permissions';
+import { ApiError } from './api-docs.decorators';
 
 export const IS_PUBLIC = 'rowgate:public';
 export const PERMISSIONS = 'rowgate:permissions';
@@ -9,17 +10,31 @@ export const PERMISSIONS = 'rowgate:permissions';
 /** Opens a route to callers without a token. Every other route needs one. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** The caller must hold every listed permission. Also declares the bearer scheme in Swagger. */
+/**
+ * The caller must hold every listed permission. Also declares the bearer scheme in Swagger, and the 401 and
+ * 403 answers in the envelope (unless the route documents its own error bodies).
+ */
 export const Permissions = (...permissions: Permission[]) =>
   applyDecorators(
     SetMetadata(PERMISSIONS, permissions),
     Authenticated(),
-    ApiForbiddenResponse({ description: `Missing permission: ${permissions.join(', ')}` }),
+    ApiError(
+      403,
+      `Missing permission: ${permissions.join(', ')}`,
+      `missing permission: ${permissions.join(', ')}`,
+      null,
+      { fallback: true },
+    ),
   );
 
-/** Any authenticated caller (no particular permission). Declares the bearer scheme in Swagger. */
+/** Any authenticated caller (no particular permission). Declares the bearer scheme and the 401 in Swagger. */
 export const Authenticated = () =>
-  applyDecorators(ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'No valid bearer token' }));
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiError(401, 'No valid bearer token', 'missing, invalid or expired bearer token', null, {
+      fallback: true,
+    }),
+  );
 
 /** The authenticated caller of this request. */
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthUser => {

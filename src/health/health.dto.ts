@@ -1,0 +1,6 @@
+export class HealthDto {
+  /** @example ok */
+  status: string;
+  /** @example up */
+  database: string;
+}

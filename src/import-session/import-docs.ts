@@ -1,0 +1,144 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiAnswer, ApiEnvelope, ApiError } from '../common/decorators/api-docs.decorators';
+import { ErrorBodyDto } from '../common/http/error-body.dto';
+import { ConfirmResultDto, ConfirmStartedDto, ValidateResultDto } from './import.dto';
+
+const IMPORT_ID = '3f0a1f3e-2b11-4c55-9f5c-6f1c1a528d2e';
+
+/** A validate answer's `data`: one valid row, one warning (the VAT exists), one error. */
+export const VALIDATE_EXAMPLE = {
+  import_id: IMPORT_ID,
+  total_rows: 3,
+  valid_rows: 1,
+  error_rows: 1,
+  warning_rows: 1,
+  ambiguous_rows: 0,
+  ignored_columns: [],
+  rows: [
+    {
+      row_number: 2,
+      status: 'valid',
+      data: { company_name: 'Acme Office Supplies SRL', vat_number: 'IT01234567890', language: 'it' },
+    },
+    {
+      row_number: 3,
+      status: 'warning',
+      data: { company_name: 'Rossi Trasporti SPA', vat_number: 'IT09876543210', language: 'en' },
+      warnings: [{ field: 'vat_number', message: 'already_exists' }],
+    },
+    {
+      row_number: 4,
+      status: 'error',
+      data: {
+        company_name: 'Bad Email Srl',
+        vat_number: 'IT11111111111',
+        email: 'not-an-email',
+        language: 'it',
+      },
+      errors: [{ field: 'email', message: 'invalid_format' }],
+    },
+  ],
+  rows_truncated: false,
+};
+
+/** The 400s of a file that cannot be imported at all, as a validate answers them. */
+const FILE_REFUSED = {
+  'missing columns': {
+    summary: 'A required column is missing',
+    value: {
+      code: 400,
+      message: 'missing required columns: vat_number. Expected columns: company_name, vat_number, …',
+      data: { missing_columns: ['vat_number'], expected_columns: ['company_name', 'vat_number'] },
+    },
+  },
+  empty: { summary: 'An empty file', value: { code: 400, message: 'file is empty', data: null } },
+  'no file': {
+    summary: 'No file in the field "file"',
+    value: { code: 400, message: 'file is required: upload a CSV in the field "file"', data: null },
+  },
+};
+
+/** The Swagger answers of a validate → confirm import (API.md §4), for an entity's label. */
+export function twoPhaseImportDocs(label: string, permission: string, templateHeader: string) {
+  return {
+    template: () =>
+      ApiAnswer(200, {
+        description: 'The header line of the CSV',
+        schema: { type: 'string' },
+        mediaType: 'text/csv',
+        example: `${templateHeader}\r\n`,
+      }),
+    validate: () =>
+      applyDecorators(
+        ApiValidateAnswer(`${label} import validated`, VALIDATE_EXAMPLE),
+        ApiAnswer(400, {
+          description: 'The file cannot be imported (the message says why); nothing was kept',
+          schema: ErrorBodyDto,
+          examples: FILE_REFUSED,
+        }),
+      ),
+    confirm: () =>
+      applyDecorators(
+        ApiEnvelope(200, ConfirmResultDto, {
+          description: 'Every row’s outcome: the four counters sum to `total_rows`',
+          message: `${label} imported successfully`,
+          example: {
+            created: 1,
+            updated: 1,
+            skipped: 1,
+            failed: 0,
+            results: [
+              { row_number: 2, status: 'created', id: '6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11' },
+              { row_number: 3, status: 'updated', id: '0b8e6c2d-4f11-4c55-9f5c-3f0a1f3e2b11' },
+              { row_number: 4, status: 'skipped', reason: 'error' },
+            ],
+            results_truncated: false,
+          },
+        }),
+        ApiEnvelope(202, ConfirmStartedDto, {
+          description: 'With `async: true`: started in the background',
+          message: `${label} import started`,
+        }),
+        sessionRefused(permission),
+      ),
+  };
+}
+
+/** The answer of a validate (also the courier validate's: API.md §7). */
+export const ApiValidateAnswer = (message: string, example: unknown) =>
+  ApiEnvelope(200, ValidateResultDto, {
+    description: 'Every row’s status, and the `import_id` to confirm',
+    message,
+    example,
+  });
+
+/** What a confirm answers for a session it cannot apply. */
+const sessionRefused = (permission: string) =>
+  applyDecorators(
+    ApiAnswer(400, {
+      description: 'Unknown or expired `import_id`, a session of another entity, or a malformed body',
+      schema: ErrorBodyDto,
+      example: {
+        code: 400,
+        message: 'import session not found or expired. please re-validate the CSV file',
+        data: null,
+      },
+    }),
+    ApiAnswer(403, {
+      description: `Missing permission ${permission}, or the session is another user’s`,
+      schema: ErrorBodyDto,
+      examples: {
+        permission: {
+          summary: 'Missing permission',
+          value: { code: 403, message: `missing permission: ${permission}`, data: null },
+        },
+        owner: {
+          summary: 'Another user’s session',
+          value: { code: 403, message: 'this import session belongs to another user', data: null },
+        },
+      },
+    }),
+    ApiError(409, 'The session is being, or was, confirmed', 'this import session was already confirmed', {
+      import_id: IMPORT_ID,
+    }),
+  );
