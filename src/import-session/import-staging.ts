@@ -190,8 +190,7 @@ export async function stageRows(
   // The COPY can fail while the file is being read (the database going away): that failure is reported by
   // the next write or by the await below, never as an unhandled rejection.
   finished.catch(() => undefined);
-  let chunk = '';
-  let lines = 0;
+  let chunk: string[] = [];
   try {
     for await (const batch of document.batches) {
       for (const record of batch) {
@@ -210,17 +209,17 @@ export async function stageRows(
         line += `\t${keepRaw ? copyText(arrayLiteral(source)) : '\\N'}`;
         line += `\t${errors.length ? copyText(JSON.stringify(errors)) : '\\N'}`;
         line += `\t${warnings.length ? copyText(JSON.stringify(warnings)) : '\\N'}\n`;
-        chunk += line;
+        chunk.push(line);
         staged++;
         lastRow = record.rowNumber;
-        if (++lines >= COPY_CHUNK_ROWS) {
-          if (!write(chunk)) await drained(copy);
-          chunk = '';
-          lines = 0;
+        if (chunk.length >= COPY_CHUNK_ROWS) {
+          const text = chunk.join('');
+          chunk = [];
+          if (!write(text)) await drained(copy);
         }
       }
     }
-    if (chunk !== '') write(chunk);
+    if (chunk.length > 0) write(chunk.join(''));
     copy.end();
     await finished;
   } catch (error) {
