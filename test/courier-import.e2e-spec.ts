@@ -177,6 +177,49 @@ describe('courier customers import (one transaction)', () => {
     expect(await stored(courierA)).toHaveLength(2);
   });
 
+  it('a preview confirm upserts what is there at the confirm, whatever changed since the validate', async () => {
+    await t.dataSource.query(
+      `INSERT INTO courier_customers (courier_id, user_code, first_name, last_name)
+       VALUES ($1, 'GONE', 'Old', 'Gone'), ($1, 'KEPT', 'Old', 'Kept'), ($1, 'RENAMED', 'Old', 'Renamed')`,
+      [courierA],
+    );
+    const v = await upload(
+      courierUser,
+      lines(
+        HEADER,
+        'GONE,New,Gone',
+        'KEPT,New,Kept',
+        'RENAMED,New,Renamed',
+        'LATE,New,Late',
+        'FRESH,New,Fresh',
+      ),
+      {},
+      '/validate',
+    ).expect(200);
+    expect(v.body.data).toMatchObject({ total_rows: 5, valid_rows: 5 });
+    // After the validate: one customer deleted, one renamed, and one created with a code of the file.
+    await t.dataSource.query(`DELETE FROM courier_customers WHERE user_code = 'GONE'`);
+    await t.dataSource.query(`UPDATE courier_customers SET user_code = 'OTHER' WHERE user_code = 'RENAMED'`);
+    await t.dataSource.query(
+      `INSERT INTO courier_customers (courier_id, user_code, first_name, last_name) VALUES ($1, 'LATE', 'Old', 'Late')`,
+      [courierA],
+    );
+    const done = await request(t.http)
+      .post('/api/courier-customers/import/confirm')
+      .set(bearer(courierUser))
+      .send({ import_id: v.body.data.import_id })
+      .expect(200);
+    expect(done.body.data).toEqual({ processed: 5, created: 3, updated: 2, skipped_rows: [] });
+    expect(await stored(courierA)).toEqual([
+      { user_code: 'FRESH', first_name: 'New', last_name: 'Fresh', branch: null },
+      { user_code: 'GONE', first_name: 'New', last_name: 'Gone', branch: null },
+      { user_code: 'KEPT', first_name: 'New', last_name: 'Kept', branch: null },
+      { user_code: 'LATE', first_name: 'New', last_name: 'Late', branch: null },
+      { user_code: 'OTHER', first_name: 'Old', last_name: 'Renamed', branch: null },
+      { user_code: 'RENAMED', first_name: 'New', last_name: 'Renamed', branch: null },
+    ]);
+  });
+
   it('preview confirm follows the session rules: another user 403, unknown 400', async () => {
     const v = await upload(courierUser, lines(HEADER, 'P1,Ada,Lovelace'), {}, '/validate').expect(200);
     await request(t.http)

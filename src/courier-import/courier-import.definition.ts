@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
+import { rowsOf } from '../database/sql';
 import {
   ApplyScope,
   ImportColumn,
+  ImportContext,
   ImportDefinition,
   ParsedRow,
   stagedColumns,
@@ -45,30 +47,78 @@ export class CourierImportDefinition implements ImportDefinition {
     return { values, errors, key: userCode === '' ? null : userCode };
   }
 
-  /** Nothing to look up: a known `user_code` is updated, a new one created. */
-  async analyse(): Promise<void> {}
+  /** The courier's customer with each row's `user_code`, if it has one (`match_id`): that one is updated. */
+  async analyse(manager: EntityManager, sessionId: string, context: ImportContext): Promise<void> {
+    await manager.query(
+      `UPDATE import_rows r SET match_id = c.id
+       FROM courier_customers c
+       WHERE r.session_id = $1 AND r.match_key IS NOT NULL AND c.courier_id = $2 AND c.user_code = r.match_key`,
+      [sessionId, context.courier_id],
+    );
+  }
 
   /**
-   * One `INSERT … ON CONFLICT DO UPDATE` for the scope; `xmax = 0` tells a created record from an updated
-   * one, and only the updated ones get an outcome row.
+   * Upserts the scope's rows by `user_code` within the courier. The customers found at validate are updated
+   * by id and the other rows inserted, two plain statements. When that is no longer true (a customer
+   * created, deleted or renamed since), the batch fails and its rows are applied again one at a time with
+   * `INSERT … ON CONFLICT DO UPDATE`, where `xmax = 0` tells a created record from an updated one. Only the
+   * updated rows get an outcome row.
    */
-  async apply(manager: EntityManager, { sessionId, from, to, context }: ApplyScope): Promise<void> {
-    await manager.query(
-      `WITH upserted AS (
-         INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-         SELECT r.target_id, $4::uuid, r.${V.user_code}, r.${V.first_name}, r.${V.last_name}, r.${V.branch}
-         FROM import_rows r
-         WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status IN ('valid', 'warning')
-         ON CONFLICT (courier_id, user_code) DO UPDATE SET
-           first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch, updated_at = now()
-         RETURNING id, user_code, (xmax = 0) AS inserted
-       )
-       INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-       SELECT $1, r.row_number, 'updated', u.id
-       FROM upserted u
-       JOIN import_rows r ON r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.match_key = u.user_code
-       WHERE NOT u.inserted`,
-      [sessionId, from, to, context.courier_id],
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+    const { sessionId, from, to, context, retry } = scope;
+    const params = [sessionId, from, to, context.courier_id];
+    const rows = `r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status IN ('valid', 'warning')`;
+    if (retry) {
+      await manager.query(
+        `WITH upserted AS (
+           INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
+           SELECT r.target_id, $4::uuid, r.${V.user_code}, r.${V.first_name}, r.${V.last_name}, r.${V.branch}
+           FROM import_rows r WHERE ${rows}
+           ON CONFLICT (courier_id, user_code) DO UPDATE SET
+             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
+             updated_at = now()
+           RETURNING id, user_code, (xmax = 0) AS inserted
+         )
+         INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+         SELECT $1, r.row_number, 'updated', u.id
+         FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
+         WHERE NOT u.inserted`,
+        params,
+      );
+      return;
+    }
+    const [{ matched, updated }] = rowsOf<{ matched: number; updated: number }>(
+      await manager.query(
+        `WITH updated AS (
+           UPDATE courier_customers c SET first_name = r.${V.first_name}, last_name = r.${V.last_name},
+             branch = r.${V.branch}, updated_at = now()
+           FROM import_rows r
+           WHERE ${rows} AND r.match_id IS NOT NULL
+             AND c.id = r.match_id AND c.courier_id = $4 AND c.user_code = r.${V.user_code}
+           RETURNING r.row_number, c.id
+         ), recorded AS (
+           INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+           SELECT $1, row_number, 'updated', id FROM updated
+           RETURNING 1
+         )
+         SELECT (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL) AS matched,
+                (SELECT count(*)::int FROM recorded) AS updated`,
+        params,
+      ),
     );
+    if (updated !== matched) throw new StaleMatchError();
+    await manager.query(
+      `INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
+       SELECT r.target_id, $4::uuid, r.${V.user_code}, r.${V.first_name}, r.${V.last_name}, r.${V.branch}
+       FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
+      params,
+    );
+  }
+}
+
+/** A courier customer found at validate is gone or renamed: the batch is applied again the exact way. */
+class StaleMatchError extends Error {
+  constructor() {
+    super('a courier customer found at validate changed since');
   }
 }

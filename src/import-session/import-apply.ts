@@ -3,7 +3,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { rowsOf } from '../database/sql';
 import { ApplyScope, ImportDefinition } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage } from './import-errors';
-import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
+import {
+  ALL_ROWS_WITH_OUTCOMES,
+  outcomeSql,
+  rejectedResolution,
+  ROWS_WITH_OUTCOMES,
+  StoredOptions,
+} from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 
 export interface ApplySettings {
@@ -68,6 +74,7 @@ async function countBatch(
   manager: EntityManager,
   session: SessionRecord,
   scope: ApplyScope,
+  rows = ROWS_WITH_OUTCOMES,
 ): Promise<BatchCounts> {
   const derived = outcomeSql({ ...session, status: 'completed', options: scope.options }, 4);
   const [counts] = rowsOf<BatchCounts>(
@@ -77,7 +84,7 @@ async function countBatch(
               count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
               count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
               count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-       FROM (SELECT ${derived.outcome} AS outcome FROM ${ROWS_WITH_OUTCOMES}
+       FROM (SELECT ${derived.outcome} AS outcome FROM ${rows}
              WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3) x`,
       [scope.sessionId, scope.from, scope.to, ...derived.params],
     ),
@@ -142,7 +149,7 @@ async function applyOneByOne(
   for (const { row_number: row } of rows) {
     await manager.query('SAVEPOINT import_row');
     try {
-      await definition.apply(manager, { ...scope, from: row, to: row + 1 });
+      await definition.apply(manager, { ...scope, from: row, to: row + 1, retry: true });
       await manager.query('RELEASE SAVEPOINT import_row');
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
@@ -170,6 +177,7 @@ function scopeOf(session: SessionRecord, options: StoredOptions, from: number, t
     to,
     options: { override: options.override, resolutions: options.resolutions },
     context: session.context,
+    retry: false,
   };
 }
 
@@ -292,14 +300,8 @@ export class TransactionalApplier {
         }
       }
       const all = scopeOf(session, options, 2, session.last_row + 1);
-      await fence(
-        manager,
-        session,
-        token,
-        this.settings.leaseMs,
-        null,
-        await countBatch(manager, session, all),
-      );
+      const counts = await countBatch(manager, session, all, ALL_ROWS_WITH_OUTCOMES);
+      await fence(manager, session, token, this.settings.leaseMs, null, counts);
       const failures: { row_number: number; error: string }[] = await manager.query(
         `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
          ORDER BY row_number LIMIT 1000`,

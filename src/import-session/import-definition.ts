@@ -46,6 +46,11 @@ export interface ApplyScope {
   /** The options of the confirm; `resolutions` holds only choices that are among their row's candidates. */
   options: ConfirmOptions;
   context: ImportContext;
+  /**
+   * The rows of a batch that failed, applied again one at a time: a definition that took a shortcut which a
+   * concurrent change can break (trusting what its look-ups found at validate) takes the exact way now.
+   */
+  retry: boolean;
 }
 
 /** What a confirm asks for (API.md §4). */

@@ -70,3 +70,10 @@ export function dataSql(fields: readonly string[]): string {
   if (fields.length === 0) return `'{}'::jsonb`;
   return `jsonb_build_object(${fields.map((f, i) => `'${f.replace(/'/g, "''")}', r.v${i + 1}`).join(', ')})`;
 }
+
+/**
+ * The same as {@link ROWS_WITH_OUTCOMES} as a plain join, for one statement over a whole session: a hash
+ * join reads the session's outcome rows once, whatever the statistics.
+ */
+export const ALL_ROWS_WITH_OUTCOMES = `import_rows r LEFT JOIN import_row_outcomes o
+  ON o.session_id = r.session_id AND o.row_number = r.row_number`;
