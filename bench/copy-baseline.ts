@@ -9,6 +9,17 @@ export const COPY_TABLE_SHAPE =
   'CREATE TABLE … (LIKE <table> INCLUDING DEFAULTS): same columns, NOT NULLs and defaults; ' +
   'no indexes, no primary key, no CHECK or foreign key constraints, vat_key not generated';
 
+/** The second baseline: the service's table as it is, but for its foreign keys. */
+export const INDEXED_COPY_TABLE_SHAPE =
+  'CREATE TABLE … (LIKE <table> INCLUDING ALL): also the primary key, the indexes, the CHECK constraints ' +
+  'and the generated vat_key (ids from the default gen_random_uuid()); no foreign keys';
+
+/** A file's two COPY timings: into a bare table (the floor) and into a table shaped like the service's. */
+export interface CopyBaselines {
+  bare: CopyTiming;
+  indexed: CopyTiming;
+}
+
 export interface CopyTiming {
   table: string;
   file: string;
@@ -30,26 +41,39 @@ export class CopyBaseline {
     return new CopyBaseline(client);
   }
 
-  /** Customers: `bench_copy_customers`, emptied before each COPY. */
-  async customers(file: CsvFile): Promise<CopyTiming> {
-    const table = 'bench_copy_customers';
-    await this.client.query(`DROP TABLE IF EXISTS ${table}`);
-    await this.client.query(`CREATE TABLE ${table} (LIKE customers INCLUDING DEFAULTS)`);
-    return this.copy(table, CUSTOMER_COLUMNS, file);
+  /** Customers: `bench_copy_customers` and `bench_copy_customers_indexed`, made anew for each COPY. */
+  async customers(file: CsvFile): Promise<CopyBaselines> {
+    return {
+      bare: await this.copy('bench_copy_customers', 'customers', 'DEFAULTS', CUSTOMER_COLUMNS, file),
+      indexed: await this.copy('bench_copy_customers_indexed', 'customers', 'ALL', CUSTOMER_COLUMNS, file),
+    };
   }
 
   /** Courier customers: the 4 positional columns; `courier_id` comes from the table's DEFAULT. */
-  async courierCustomers(file: CsvFile, courierId: string): Promise<CopyTiming> {
-    const table = 'bench_copy_courier_customers';
-    await this.client.query(`DROP TABLE IF EXISTS ${table}`);
-    await this.client.query(`CREATE TABLE ${table} (LIKE courier_customers INCLUDING DEFAULTS)`);
-    await this.client.query(
-      `ALTER TABLE ${table} ALTER COLUMN courier_id SET DEFAULT ${this.client.escapeLiteral(courierId)}::uuid`,
-    );
-    return this.copy(table, COURIER_COLUMNS, file);
+  async courierCustomers(file: CsvFile, courierId: string): Promise<CopyBaselines> {
+    const courier = `${this.client.escapeLiteral(courierId)}::uuid`;
+    const into = (table: string, like: 'DEFAULTS' | 'ALL') =>
+      this.copy(table, 'courier_customers', like, COURIER_COLUMNS, file, courier);
+    return {
+      bare: await into('bench_copy_courier_customers', 'DEFAULTS'),
+      indexed: await into('bench_copy_courier_customers_indexed', 'ALL'),
+    };
   }
 
-  private async copy(table: string, columns: readonly string[], file: CsvFile): Promise<CopyTiming> {
+  private async copy(
+    table: string,
+    like: string,
+    including: 'DEFAULTS' | 'ALL',
+    columns: readonly string[],
+    file: CsvFile,
+    courierId?: string,
+  ): Promise<CopyTiming> {
+    await this.client.query(`DROP TABLE IF EXISTS ${table}`);
+    await this.client.query(`CREATE TABLE ${table} (LIKE ${like} INCLUDING ${including})`);
+    if (courierId)
+      await this.client.query(`ALTER TABLE ${table} ALTER COLUMN courier_id SET DEFAULT ${courierId}`);
+    // Each COPY starts from the same state: the previous one's dirty pages written out.
+    await this.client.query('CHECKPOINT');
     const started = performance.now();
     const stream = this.client.query(
       copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv, HEADER)`),

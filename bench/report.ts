@@ -15,6 +15,8 @@ export interface PhaseResult {
   ratio_to_copy: number | null;
   /** The COPY timing the ratio is taken against. */
   copy_of: string | null;
+  /** Phase seconds / seconds of the COPY into a table shaped like the service's (indexes, constraints). */
+  ratio_to_indexed_copy: number | null;
   skipped?: string;
   combined?: boolean;
 }
@@ -32,7 +34,8 @@ export function describePhase(result: PhaseResult): string {
   return (
     `${result.phase}: ${thousands(result.rows)} rows in ${fixed(result.seconds, 2)} s ` +
     `(${thousands(result.rows_per_s)} rows/s), peak RSS ${fixed(result.peak_rss_mb, 0)} MB, ` +
-    `answer ${thousands(result.answer_bytes)} B, ${fixed(result.ratio_to_copy, 1)}x COPY`
+    `answer ${thousands(result.answer_bytes)} B, ${fixed(result.ratio_to_copy, 1)}x COPY, ` +
+    `${fixed(result.ratio_to_indexed_copy, 1)}x indexed COPY`
   );
 }
 
@@ -46,7 +49,16 @@ export function describeHealth(health: HealthResult): string {
 
 /** The final table: one line per phase (and per combined phase), aligned. */
 export function table(results: PhaseResult[]): string {
-  const header = ['phase', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'answer bytes', 'ratio to COPY'];
+  const header = [
+    'phase',
+    'rows',
+    'seconds',
+    'rows/s',
+    'peak RSS MB',
+    'answer bytes',
+    'ratio to COPY',
+    'ratio to indexed COPY',
+  ];
   // A skipped phase has three cells: its name, its rows and why it was skipped, written out unaligned.
   const lines = results.map((r) =>
     r.skipped
@@ -59,6 +71,7 @@ export function table(results: PhaseResult[]): string {
           fixed(r.peak_rss_mb, 0),
           thousands(r.answer_bytes),
           r.ratio_to_copy === null ? '-' : `${r.ratio_to_copy.toFixed(1)}x`,
+          r.ratio_to_indexed_copy === null ? '-' : `${r.ratio_to_indexed_copy.toFixed(1)}x`,
         ],
   );
   const aligned = [header, ...lines.filter((cells) => cells.length === header.length)];

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { COPY_TABLE_SHAPE, CopyBaseline, CopyTiming } from './copy-baseline';
+import {
+  COPY_TABLE_SHAPE,
+  CopyBaseline,
+  CopyBaselines,
+  CopyTiming,
+  INDEXED_COPY_TABLE_SHAPE,
+} from './copy-baseline';
 import { courierFile, CsvFile, customersFile } from './data';
 import { Answer, ApiClient, WrongAnswer } from './http';
 import { ONE_SHOT_MAX_ROWS, parseOptions } from './options';
@@ -61,9 +67,9 @@ interface Files {
 }
 
 interface Copies {
-  customers: CopyTiming;
-  couriers: CopyTiming;
-  oneShot: CopyTiming;
+  customers: CopyBaselines;
+  couriers: CopyBaselines;
+  oneShot: CopyBaselines;
 }
 
 type PhaseOutcome = { answerBytes: number } | { skipped: string };
@@ -85,7 +91,7 @@ class Phases {
   private async measure(
     phase: string,
     rows: number,
-    copy: CopyTiming,
+    copy: CopyBaselines,
     run: () => Promise<PhaseOutcome>,
   ): Promise<PhaseResult> {
     this.service.assertRunning();
@@ -106,6 +112,7 @@ class Phases {
             answer_bytes: null,
             ratio_to_copy: null,
             copy_of: null,
+            ratio_to_indexed_copy: null,
             skipped: outcome.skipped,
           }
         : {
@@ -115,8 +122,9 @@ class Phases {
             rows_per_s: round(rows / seconds, 0),
             peak_rss_mb: round(peak, 1),
             answer_bytes: outcome.answerBytes,
-            ratio_to_copy: round(seconds / copy.seconds, 2),
-            copy_of: copy.table,
+            ratio_to_copy: round(seconds / copy.bare.seconds, 2),
+            copy_of: copy.bare.table,
+            ratio_to_indexed_copy: round(seconds / copy.indexed.seconds, 2),
           };
     this.results.push(result);
     out(describePhase(result));
@@ -124,7 +132,7 @@ class Phases {
   }
 
   /** A line adding up phases on the same file (validate + confirm). */
-  private combine(phase: string, parts: PhaseResult[], copy: CopyTiming): void {
+  private combine(phase: string, parts: PhaseResult[], copy: CopyBaselines): void {
     const seconds = parts.reduce((sum, p) => sum + (p.seconds ?? 0), 0);
     const result: PhaseResult = {
       phase,
@@ -133,8 +141,9 @@ class Phases {
       rows_per_s: round(parts[0].rows / seconds, 0),
       peak_rss_mb: Math.max(...parts.map((p) => p.peak_rss_mb ?? 0)),
       answer_bytes: parts.reduce((sum, p) => sum + (p.answer_bytes ?? 0), 0),
-      ratio_to_copy: round(seconds / copy.seconds, 2),
-      copy_of: copy.table,
+      ratio_to_copy: round(seconds / copy.bare.seconds, 2),
+      copy_of: copy.bare.table,
+      ratio_to_indexed_copy: round(seconds / copy.indexed.seconds, 2),
       combined: true,
     };
     this.results.push(result);
@@ -161,7 +170,7 @@ class Phases {
     return { during: 'the confirm phases', ...latencyStats(this.healthLatencies, this.healthFailures) };
   }
 
-  async customers(file: CsvFile, copy: CopyTiming): Promise<void> {
+  async customers(file: CsvFile, copy: CopyBaselines): Promise<void> {
     const rows = file.rows;
     let importId = '';
     const validate = await this.measure('customers validate', rows, copy, async () => {
@@ -192,7 +201,7 @@ class Phases {
   }
 
   /** The same file again: every VAT exists now, so every row is a warning, applied as an update. */
-  async customersAgain(file: CsvFile, copy: CopyTiming): Promise<void> {
+  async customersAgain(file: CsvFile, copy: CopyBaselines): Promise<void> {
     const rows = file.rows;
     let importId = '';
     const validate = await this.measure('customers re-validate (all warnings)', rows, copy, async () => {
@@ -258,7 +267,7 @@ class Phases {
     }
   }
 
-  async courier(file: CsvFile, copy: CopyTiming, courierId: string): Promise<void> {
+  async courier(file: CsvFile, copy: CopyBaselines, courierId: string): Promise<void> {
     const rows = file.rows;
     await this.measure('courier import (transactional)', rows, copy, async () => {
       const answer = await this.api.upload('/api/courier-customers/import', file, {
@@ -282,7 +291,7 @@ class Phases {
     });
   }
 
-  async oneShot(file: CsvFile, copy: CopyTiming): Promise<void> {
+  async oneShot(file: CsvFile, copy: CopyBaselines): Promise<void> {
     const rows = file.rows;
     // The JSON body carries the whole CSV as one string: this file is small (≤ ONE_SHOT_MAX_ROWS rows).
     const content = readFileSync(file.path, 'utf8');
@@ -305,6 +314,10 @@ function describeFile(label: string, file: CsvFile): string {
     `${(file.bytes / 1024 / 1024).toFixed(1)} MB, ${Math.round(file.bytes / file.rows)} B/row, ` +
     `${file.reused ? 'reused' : 'generated'})`
   );
+}
+
+function describeCopies(label: string, copies: CopyBaselines): string {
+  return `${describeCopy(label, copies.bare)}\n${describeCopy(`${label} (indexed)`, copies.indexed)}`;
 }
 
 function describeCopy(label: string, copy: CopyTiming): string {
@@ -370,10 +383,10 @@ async function main(): Promise<void> {
     } finally {
       await baseline.close();
     }
-    out(`COPY baseline (${COPY_TABLE_SHAPE}):`);
-    out(describeCopy('customers', copies.customers));
-    out(describeCopy('courier customers', copies.couriers));
-    out(describeCopy('one-shot customers', copies.oneShot));
+    out(`COPY baseline (${COPY_TABLE_SHAPE}; indexed: ${INDEXED_COPY_TABLE_SHAPE}):`);
+    out(describeCopies('customers', copies.customers));
+    out(describeCopies('courier customers', copies.couriers));
+    out(describeCopies('one-shot customers', copies.oneShot));
 
     const idle = rssKb(service.pid);
     idleRssMb = idle === undefined ? null : round(mb(idle), 1);
@@ -434,7 +447,7 @@ async function main(): Promise<void> {
       log: relative(ROOT, service.logPath),
       log_lines: service.output.lines,
     },
-    copy: { table_shape: COPY_TABLE_SHAPE, ...copies },
+    copy: { table_shape: COPY_TABLE_SHAPE, indexed_table_shape: INDEXED_COPY_TABLE_SHAPE, ...copies },
     phases: phases.results,
     health: [...phases.health, phases.overallHealth()],
   });
