@@ -143,8 +143,11 @@ const copyStatement = (fieldCount: number) =>
     (_, i) => `v${i + 1}`,
   ).join(', ')}, raw, errors, warnings) FROM STDIN`;
 
-/** Lines of COPY text handed to PostgreSQL at a time. */
-const COPY_CHUNK_ROWS = 2000;
+/**
+ * Characters of COPY text handed to PostgreSQL at a time. Below V8's large-object size (128 KiB), so that each
+ * chunk's string is collected young instead of piling up in the old generation until a full collection.
+ */
+const COPY_CHUNK_CHARS = 48 * 1024;
 
 /**
  * Reads every record of the file into `import_rows` through one COPY on the transaction's connection, a chunk
@@ -191,6 +194,7 @@ export async function stageRows(
   // the next write or by the await below, never as an unhandled rejection.
   finished.catch(() => undefined);
   let chunk: string[] = [];
+  let chars = 0;
   try {
     for await (const batch of document.batches) {
       for (const record of batch) {
@@ -210,11 +214,13 @@ export async function stageRows(
         line += `\t${errors.length ? copyText(JSON.stringify(errors)) : '\\N'}`;
         line += `\t${warnings.length ? copyText(JSON.stringify(warnings)) : '\\N'}\n`;
         chunk.push(line);
+        chars += line.length;
         staged++;
         lastRow = record.rowNumber;
-        if (chunk.length >= COPY_CHUNK_ROWS) {
+        if (chars >= COPY_CHUNK_CHARS) {
           const text = chunk.join('');
           chunk = [];
+          chars = 0;
           if (!write(text)) await drained(copy);
         }
       }
