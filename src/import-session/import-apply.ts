@@ -11,12 +11,15 @@ import {
   StoredOptions,
 } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
+import { ImportWorkLimiter } from './import-work-limiter';
 
 export interface ApplySettings {
   batchSize: number;
   leaseMs: number;
   /** Batches a per-row confirm writes at the same time, each in its own transaction. */
   workers: number;
+  /** Every transaction of a confirm runs under it. */
+  limiter: ImportWorkLimiter;
 }
 
 /** The outcomes of a batch, added to its session's counters. */
@@ -234,15 +237,17 @@ export class PerRowApplier {
   ): Promise<void> {
     const scope = scopeOf(session, options, from, to);
     const write = (oneByOne: boolean) =>
-      this.dataSource.transaction(async (manager) => {
-        await relaxCommit(manager);
-        await assertClaim(manager, session, token);
-        await rejectResolutions(manager, scope, options.rejected ?? {});
-        if (oneByOne) await applyOneByOne(manager, definition, scope);
-        else await definition.apply(manager, scope);
-        const counts = await countBatch(manager, session, scope);
-        await fence(manager, session, token, this.settings.leaseMs, batch, counts);
-      });
+      this.settings.limiter.run(() =>
+        this.dataSource.transaction(async (manager) => {
+          await relaxCommit(manager);
+          await assertClaim(manager, session, token);
+          await rejectResolutions(manager, scope, options.rejected ?? {});
+          if (oneByOne) await applyOneByOne(manager, definition, scope);
+          else await definition.apply(manager, scope);
+          const counts = await countBatch(manager, session, scope);
+          await fence(manager, session, token, this.settings.leaseMs, batch, counts);
+        }),
+      );
     try {
       await write(false);
     } catch (error) {
@@ -282,6 +287,19 @@ export class TransactionalApplier {
     complete: (manager: EntityManager) => Promise<void>,
   ): Promise<void> {
     const size = this.settings.batchSize;
+    await this.settings.limiter.run(() =>
+      this.transaction(definition, session, token, options, size, complete),
+    );
+  }
+
+  private async transaction(
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+    size: number,
+    complete: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await assertClaim(manager, session, token);
       for (let from = 2; from <= session.last_row; from += size) {

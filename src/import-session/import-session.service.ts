@@ -10,6 +10,7 @@ import { rowsOf } from '../database/sql';
 import { CsvFormatError, CsvSource, openCsv } from './csv';
 import { mapHeader } from './header-mapping';
 import { PerRowApplier, TransactionalApplier } from './import-apply';
+import { ImportWorkLimiter } from './import-work-limiter';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
 import { isPoolBusy, LeaseLostError } from './import-errors';
 import { dataSql, outcomeSql, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
@@ -83,16 +84,20 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
   private readonly perRow: PerRowApplier;
   private readonly transactional: TransactionalApplier;
   private readonly background = new Set<Promise<unknown>>();
+  /** Staging, confirm batches and statistics share part of the pool; the rest serves other requests. */
+  private readonly limiter: ImportWorkLimiter;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scheduler: SchedulerRegistry,
   ) {
+    this.limiter = ImportWorkLimiter.forPool(config.databasePoolSize);
     const settings = {
       batchSize: config.import.batchSize,
       leaseMs: config.import.confirmLeaseMs,
       workers: config.import.confirmWorkers,
+      limiter: this.limiter,
     };
     this.perRow = new PerRowApplier(dataSource, settings);
     this.transactional = new TransactionalApplier(dataSource, settings);
@@ -137,50 +142,52 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     const mapping = mapHeader(definition, document.header.cells);
     const layout = cellLayout(definition, mapping, document.header.cells.length);
     const cellFields = layout.cellColumns.map((j) => (j >= 0 ? definition.columns[j].field : null));
-    const sessionId = await this.dataSource
-      .transaction(async (manager) => {
-        const [{ id }]: { id: string }[] = await manager.query(
-          `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
+    const sessionId = await this.limiter
+      .run(() =>
+        this.dataSource.transaction(async (manager) => {
+          const [{ id }]: { id: string }[] = await manager.query(
+            `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
              fields, cell_fields, expires_at)
            VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
              now() + make_interval(secs => $9::double precision / 1000))
            RETURNING id`,
-          [
-            user.id,
-            definition.entity,
-            source.fileName ?? null,
-            JSON.stringify(document.header.cells),
-            JSON.stringify(mapping.ignored),
-            JSON.stringify(context),
-            JSON.stringify(definition.fields),
-            JSON.stringify(cellFields),
-            this.config.import.sessionTtlMs,
-          ],
-        );
-        const { staged, lastRow, dropped } = await stageRows(
-          manager,
-          id,
-          definition,
-          document,
-          layout,
-          context,
-          this.config.import.maxCellChars,
-        );
-        await manager.query(`UPDATE import_sessions SET dropped_rows = $2, last_row = $3 WHERE id = $1`, [
-          id,
-          JSON.stringify(dropped),
-          lastRow,
-        ]);
-        // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
-        // session for a few rows and picks nested loops that are quadratic in the file.
-        if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-        await markDuplicates(manager, id, definition);
-        await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
-        const counts = await countRows(manager, id);
-        // The reads of the session plan on its rows' statuses: analysed again if many changed.
-        if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-        return id;
-      })
+            [
+              user.id,
+              definition.entity,
+              source.fileName ?? null,
+              JSON.stringify(document.header.cells),
+              JSON.stringify(mapping.ignored),
+              JSON.stringify(context),
+              JSON.stringify(definition.fields),
+              JSON.stringify(cellFields),
+              this.config.import.sessionTtlMs,
+            ],
+          );
+          const { staged, lastRow, dropped } = await stageRows(
+            manager,
+            id,
+            definition,
+            document,
+            layout,
+            context,
+            this.config.import.maxCellChars,
+          );
+          await manager.query(`UPDATE import_sessions SET dropped_rows = $2, last_row = $3 WHERE id = $1`, [
+            id,
+            JSON.stringify(dropped),
+            lastRow,
+          ]);
+          // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
+          // session for a few rows and picks nested loops that are quadratic in the file.
+          if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+          await markDuplicates(manager, id, definition);
+          await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
+          const counts = await countRows(manager, id);
+          // The reads of the session plan on its rows' statuses: analysed again if many changed.
+          if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+          return id;
+        }),
+      )
       .catch((error: unknown) => {
         if (error instanceof CsvFormatError) throw csvError(error);
         throw error;
@@ -445,7 +452,7 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     const task = (async () => {
       const session = await this.find(sessionId);
       if (!session || session.created_rows + session.updated_rows < ANALYZE_TARGET_ABOVE_ROWS) return;
-      await this.dataSource.query(`ANALYZE ${definition.writes}`);
+      await this.limiter.run(() => this.dataSource.query(`ANALYZE ${definition.writes}`));
     })().catch((error: unknown) =>
       this.logger.warn({ err: error, table: definition.writes }, 'could not analyse the imported table'),
     );
