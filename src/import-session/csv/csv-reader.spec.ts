@@ -24,6 +24,11 @@ function writeTemp(content: Buffer | string): string {
   return file;
 }
 
+/** The document's records one at a time, as the batches hand them out. */
+async function* recordsOf(doc: CsvDocument): AsyncGenerator<CsvRecord> {
+  for await (const batch of doc.batches) yield* batch;
+}
+
 async function collect(records: AsyncIterable<CsvRecord>): Promise<CsvRecord[]> {
   const all: CsvRecord[] = [];
   for await (const record of records) {
@@ -39,7 +44,7 @@ interface ReadResult {
 
 async function read(source: CsvSource, options: Partial<CsvReadOptions> = {}): Promise<ReadResult> {
   const doc = await openCsv(source, { ...OPTIONS, ...options });
-  return { doc, rows: await collect(doc.records) };
+  return { doc, rows: await collect(recordsOf(doc)) };
 }
 
 /** Reads the content both as a Buffer source and as a file; both must give the same result. */
@@ -400,7 +405,7 @@ describe('openCsv: whole-file errors', () => {
       const seen: number[] = [];
       let failure: unknown;
       try {
-        for await (const record of doc.records) {
+        for await (const record of recordsOf(doc)) {
           seen.push(record.rowNumber);
         }
       } catch (error) {
@@ -420,7 +425,7 @@ describe('openCsv: whole-file errors', () => {
     const seen: number[] = [];
     await expect(
       (async () => {
-        for await (const record of doc.records) {
+        for await (const record of recordsOf(doc)) {
           seen.push(record.rowNumber);
         }
       })(),
@@ -459,7 +464,7 @@ describe('openCsv: limits', () => {
     const seen: string[] = [];
     await expect(
       (async () => {
-        for await (const record of doc.records) {
+        for await (const record of recordsOf(doc)) {
           seen.push(record.cells[0]);
         }
       })(),
@@ -503,7 +508,7 @@ describe('openCsv: limits', () => {
   it('reports an unclosed quote at the top of a large file as a clean error', async () => {
     const file = writeTemp('a,b\n1,2\n"x' + ',y\n'.repeat(2_000_000));
     const doc = await openCsv({ path: file }, OPTIONS);
-    await expect(collect(doc.records)).rejects.toThrow(/^row 3: a quoted field is not closed/);
+    await expect(collect(recordsOf(doc))).rejects.toThrow(/^row 3: a quoted field is not closed/);
   });
 
   it('rejects invalid limits as a programming error', async () => {
@@ -548,7 +553,7 @@ describe('openCsv: resources', () => {
   it('destroys the file stream when the consumer breaks out early', async () => {
     const doc = await openCsv({ path: bigFile() }, { ...OPTIONS, maxRows: 1_000_000 });
     let count = 0;
-    for await (const record of doc.records) {
+    for await (const record of recordsOf(doc)) {
       if (++count === 10_000) {
         expect(record.rowNumber).toBe(10_001);
         break;
@@ -561,7 +566,7 @@ describe('openCsv: resources', () => {
     const doc = await openCsv({ path: bigFile() }, { ...OPTIONS, maxRows: 1_000_000 });
     await expect(
       (async () => {
-        for await (const record of doc.records) {
+        for await (const record of recordsOf(doc)) {
           if (record.rowNumber === 50_000) {
             throw new Error('consumer failed');
           }
@@ -574,7 +579,7 @@ describe('openCsv: resources', () => {
   it('holds no open stream between openCsv and the iteration, and resumes where it stopped', async () => {
     const doc = await openCsv({ path: bigFile() }, { ...OPTIONS, maxRows: 1_000_000 });
     await expectAllClosed();
-    const rows = await collect(doc.records);
+    const rows = await collect(recordsOf(doc));
     expect(rows).toHaveLength(200_000);
     expect(rows[199_999]).toEqual({ rowNumber: 200_001, cells: ['abcdefghij', 'klmnopqrstuvwxyz'] });
     await expectAllClosed();
@@ -582,7 +587,7 @@ describe('openCsv: resources', () => {
 
   it('closes the file when the row limit fails the iteration', async () => {
     const doc = await openCsv({ path: bigFile() }, { ...OPTIONS, maxRows: 100_000 });
-    await expect(collect(doc.records)).rejects.toThrow('too many rows: the limit is 100000 data rows');
+    await expect(collect(recordsOf(doc))).rejects.toThrow('too many rows: the limit is 100000 data rows');
     await expectAllClosed();
   });
 
@@ -595,14 +600,20 @@ describe('openCsv: resources', () => {
 
   it('can be iterated only once', async () => {
     const doc = await openCsv({ buffer: Buffer.from('a\n1\n2\n') }, OPTIONS);
-    expect(await collect(doc.records)).toHaveLength(2);
-    expect(() => doc.records[Symbol.asyncIterator]()).toThrow('iterated only once');
+    expect(await collect(recordsOf(doc))).toHaveLength(2);
+    expect(() => doc.batches[Symbol.asyncIterator]()).toThrow('iterated only once');
   });
 
   it('stays done after the end, after a break and after an error', async () => {
     const doc = await openCsv({ buffer: Buffer.from('a\n1\n2\n') }, OPTIONS);
-    const iterator = doc.records[Symbol.asyncIterator]();
-    expect(await iterator.next()).toEqual({ done: false, value: { rowNumber: 2, cells: ['1'] } });
+    const iterator = doc.batches[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({
+      done: false,
+      value: [
+        { rowNumber: 2, cells: ['1'] },
+        { rowNumber: 3, cells: ['2'] },
+      ],
+    });
     await iterator.return?.();
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });

@@ -44,7 +44,7 @@ function checkLimit(name: string, value: number, min: number): void {
 
 /**
  * Opens the source, detects encoding and delimiter, reads the header and checks that at least one data row
- * follows. The file is read again (from where this left off) when `records` is iterated; it is closed when
+ * follows. The file is read again (from where this left off) when `batches` is iterated; it is closed when
  * the iteration ends, stops early (break, throw) or fails, and is not held open in between.
  */
 export async function openCsv(source: CsvSource, options: CsvReadOptions): Promise<CsvDocument> {
@@ -107,19 +107,19 @@ export async function openCsv(source: CsvSource, options: CsvReadOptions): Promi
     }
     const batches = new BatchReader(reader, parser, records, ended, failure, options.maxRows);
     let iterated = false;
-    const once = () => {
-      if (iterated) {
-        throw new Error('CsvDocument.records can be iterated only once');
-      }
-      iterated = true;
-      return batches;
-    };
     return {
       encoding,
       delimiter,
       header,
-      records: { [Symbol.asyncIterator]: () => new RecordIterator(once()) },
-      batches: { [Symbol.asyncIterator]: () => once() },
+      batches: {
+        [Symbol.asyncIterator]: () => {
+          if (iterated) {
+            throw new Error('CsvDocument.batches can be iterated only once');
+          }
+          iterated = true;
+          return batches;
+        },
+      },
     };
   } finally {
     reader.suspend();
@@ -206,49 +206,5 @@ class BatchReader implements AsyncIterator<CsvRecord[]> {
     this.batch = [];
     this.failure = undefined;
     this.reader.suspend();
-  }
-}
-
-/**
- * Iterates over the data records one at a time, over the batches of a {@link BatchReader}. (Hand-written
- * rather than an async generator, which costs twice as much per record.)
- */
-class RecordIterator implements AsyncIterator<CsvRecord> {
-  private batch: CsvRecord[] = [];
-  private index = 0;
-  private reading: Promise<IteratorResult<CsvRecord>> | undefined;
-
-  constructor(private readonly batches: BatchReader) {}
-
-  next(): Promise<IteratorResult<CsvRecord>> {
-    if (this.reading !== undefined) {
-      // A call made before the previous one settled: serve it after that one.
-      return this.reading.then(() => this.next());
-    }
-    if (this.index < this.batch.length) {
-      return Promise.resolve({ done: false, value: this.batch[this.index++] });
-    }
-    const reading = this.batches.next().then(
-      (result): Promise<IteratorResult<CsvRecord>> => {
-        this.reading = undefined;
-        if (result.done === true) return Promise.resolve({ done: true, value: undefined });
-        this.batch = result.value;
-        this.index = 0;
-        return this.next();
-      },
-      (error: unknown) => {
-        this.reading = undefined;
-        throw error;
-      },
-    );
-    this.reading = reading;
-    return reading;
-  }
-
-  async return(): Promise<IteratorResult<CsvRecord>> {
-    this.batch = [];
-    this.index = 0;
-    await this.batches.return();
-    return { done: true, value: undefined };
   }
 }

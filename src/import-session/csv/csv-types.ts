@@ -25,8 +25,6 @@ export interface CsvDocument {
   delimiter: string;
   /** Row 1, the raw trimmed header cells. */
   header: CsvRecord;
-  /** Data rows (row 2 onwards). Either this or `batches` can be iterated, once. */
-  records: AsyncIterable<CsvRecord>;
-  /** The same records, as many at a time as each chunk of the file completes. */
+  /** Data rows (row 2 onwards), as many at a time as each chunk of the file completes. Can be iterated once. */
   batches: AsyncIterable<CsvRecord[]>;
 }
