@@ -40,6 +40,14 @@ const POOL_BUSY_ATTEMPTS = 20;
 
 const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
 
+/** Which staged rows a read wants: by status, outcome (`notWritten`: neither created nor updated) or number. */
+interface RowFilter {
+  status?: string;
+  outcome?: string;
+  notWritten?: boolean;
+  rowNumbers?: number[];
+}
+
 /** A staged row as read, with its outcome. */
 export interface StoredRow {
   row_number: number;
@@ -375,8 +383,8 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
       // (only rows without an outcome are applied) instead of stopping half-way as if the database were down.
       for (let attempt = 1; ; attempt++) {
         try {
-          // Each attempt starts from the batches the session says are still to be written.
-          const current = (await this.find(session.id)) ?? session;
+          // A later attempt starts from the batches the session says are still to be written.
+          const current = attempt === 1 ? session : ((await this.find(session.id)) ?? session);
           await this.perRow.run(definition, current, token, options);
           await this.complete(session.id, token);
           this.refreshStatistics(definition, session.id);
@@ -493,43 +501,60 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
   /** Staged rows with their outcome, in row order. */
   async outcomeRows(
     session: SessionRecord,
-    filter: { status?: string; outcome?: string; notWritten?: boolean; rowNumbers?: number[] },
+    filter: RowFilter,
     offset: number,
     limit: number,
   ): Promise<StoredRow[]> {
-    const { where, params } = this.rowFilter(session, filter);
-    const derived = outcomeSql(session, params.length + 1);
-    const next = params.length + derived.params.length + 1;
+    const { where, params, derived } = this.rowFilter(session, filter);
     return this.dataSource.query(
-      `SELECT * FROM (
-         SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
-                ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
-                ${derived.error} AS error
-         FROM ${ROWS_WITH_OUTCOMES}
-         WHERE ${where}
-       ) x
-       WHERE ($${next}::text IS NULL OR x.outcome = $${next})
-         AND (NOT $${next + 1}::boolean OR x.outcome IS NULL OR x.outcome NOT IN ('created', 'updated'))
-       ORDER BY x.row_number OFFSET $${next + 2} LIMIT $${next + 3}`,
-      [...params, ...derived.params, filter.outcome ?? null, filter.notWritten ?? false, offset, limit],
+      `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
+              ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
+              ${derived.error} AS error
+       FROM ${ROWS_WITH_OUTCOMES}
+       WHERE ${where}
+       ORDER BY r.row_number OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
     );
   }
 
+  /**
+   * The condition on `import_rows r` (and its outcome `o`) that selects the rows of a filter, its parameters,
+   * and the outcome SQL it was built with (whose parameters it includes).
+   */
   private rowFilter(
     session: SessionRecord,
-    filter: { status?: string; rowNumbers?: number[] },
-  ): { where: string; params: unknown[] } {
+    filter: RowFilter,
+  ): {
+    where: string;
+    params: unknown[];
+    derived: ReturnType<typeof outcomeSql>;
+    /** Null when the filter is on the rows alone: then `where` uses only these first parameters. */
+    rowParams: unknown[] | null;
+  } {
     const params: unknown[] = [session.id];
-    let where = 'r.session_id = $1';
+    const conditions = ['r.session_id = $1'];
     if (filter.status !== undefined) {
       params.push(filter.status);
-      where += ` AND r.status = $${params.length}`;
+      conditions.push(`r.status = $${params.length}`);
     }
     if (filter.rowNumbers !== undefined) {
       params.push(filter.rowNumbers);
-      where += ` AND r.row_number = ANY($${params.length}::int[])`;
+      conditions.push(`r.row_number = ANY($${params.length}::int[])`);
     }
-    return { where, params };
+    const rowParams = [...params];
+    const derived = outcomeSql(session, params.length + 1);
+    params.push(...derived.params);
+    if (filter.outcome !== undefined) {
+      params.push(filter.outcome);
+      conditions.push(`${derived.outcome} = $${params.length}`);
+    }
+    if (filter.notWritten) conditions.push(`coalesce(${derived.outcome}, '') NOT IN ('created', 'updated')`);
+    return {
+      where: conditions.join(' AND '),
+      params,
+      derived,
+      rowParams: filter.outcome !== undefined || filter.notWritten === true ? null : rowParams,
+    };
   }
 
   // ------------------------------------------------------------------------------------------------------- reads
@@ -589,22 +614,17 @@ export class ImportSessionService implements OnModuleInit, OnModuleDestroy {
     session: SessionRecord,
     filter: { status?: string; outcome?: string; offset: number; limit: number },
   ): Promise<{ items: ImportRowView[]; total: number; offset: number; limit: number }> {
-    let total: number;
-    if (filter.outcome === undefined) {
-      const { where, params } = this.rowFilter(session, filter);
-      [{ total }] = await this.dataSource.query(
-        `SELECT count(*)::int AS total FROM import_rows r WHERE ${where}`,
-        params,
-      );
-    } else {
-      const { where, params } = this.rowFilter(session, filter);
-      const derived = outcomeSql(session, params.length + 1);
-      [{ total }] = await this.dataSource.query(
-        `SELECT count(*)::int AS total FROM ${ROWS_WITH_OUTCOMES}
-         WHERE ${where} AND ${derived.outcome} = $${params.length + derived.params.length + 1}`,
-        [...params, ...derived.params, filter.outcome],
-      );
-    }
+    const { where, params, rowParams } = this.rowFilter(session, filter);
+    // A filter on the rows alone counts without looking up a single outcome.
+    const [{ total }]: { total: number }[] = rowParams
+      ? await this.dataSource.query(
+          `SELECT count(*)::int AS total FROM import_rows r WHERE ${where}`,
+          rowParams,
+        )
+      : await this.dataSource.query(
+          `SELECT count(*)::int AS total FROM ${ROWS_WITH_OUTCOMES} WHERE ${where}`,
+          params,
+        );
     const rows = await this.outcomeRows(session, filter, filter.offset, filter.limit);
     return { items: rows.map(toRowView), total, offset: filter.offset, limit: filter.limit };
   }
