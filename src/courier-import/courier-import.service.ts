@@ -1,14 +1,14 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { RawBodyException } from '../common/http/api.exception';
 import { CsvUploadFile } from '../import-session/csv-upload';
 import { TransactionRolledBackError } from '../import-session/import-apply';
+import { ImportReadsService } from '../import-session/import-reads.service';
+import { ImportSessionRepository } from '../import-session/import-session.repository';
 import { ImportSessionService } from '../import-session/import-session.service';
 import { ValidateResult } from '../import-session/import-session.types';
 import { CourierImportDefinition } from './courier-import.definition';
-import { CourierImportProblemDto, CourierImportSuccessDto } from './courier-import.dto';
+import { CourierImportSuccessDto } from './courier-import.dto';
 
 /** At most this many problems are listed in one answer. */
 const MAX_PROBLEMS = 10_000;
@@ -23,8 +23,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export class CourierImportService {
   constructor(
     private readonly sessions: ImportSessionService,
+    private readonly store: ImportSessionRepository,
+    private readonly reads: ImportReadsService,
     private readonly definition: CourierImportDefinition,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Stages a file for the courier, to preview it (answers like a §4 validate). */
@@ -39,7 +40,7 @@ export class CourierImportService {
       return await this.apply(user, staged.import_id);
     } catch (error) {
       if (error instanceof RawBodyException) {
-        await this.sessions.discard(staged.import_id);
+        await this.store.discard(staged.import_id);
       }
       throw error;
     }
@@ -67,7 +68,7 @@ export class CourierImportService {
         errors: error.failures.map((f) => ({ row_number: f.row_number, field: null, message: f.error })),
       });
     }
-    const session = await this.sessions.find(importId);
+    const session = await this.store.find(importId);
     const processed = result.created + result.updated;
     return {
       status: 'success',
@@ -83,18 +84,8 @@ export class CourierImportService {
 
   /** Any invalid row refuses the whole file, listing every problem with its row and field. */
   private async refuseInvalidRows(importId: string): Promise<void> {
-    const problems: CourierImportProblemDto[] = await this.dataSource.query(
-      `SELECT r.row_number, e ->> 'field' AS field, e ->> 'message' AS message
-       FROM import_rows r, jsonb_array_elements(r.errors) e
-       WHERE r.session_id = $1 AND r.status = 'error'
-       ORDER BY r.row_number LIMIT $2`,
-      [importId, MAX_PROBLEMS + 1],
-    );
+    const { problems, rows } = await this.reads.rowProblems(importId, MAX_PROBLEMS + 1);
     if (problems.length === 0) return;
-    const [{ rows }]: { rows: number }[] = await this.dataSource.query(
-      `SELECT count(*)::int AS rows FROM import_rows WHERE session_id = $1 AND status = 'error'`,
-      [importId],
-    );
     const shown = problems.length > MAX_PROBLEMS ? ` (the first ${MAX_PROBLEMS} problems are listed)` : '';
     throw new RawBodyException(HttpStatus.BAD_REQUEST, {
       status: 'error',

@@ -3,6 +3,8 @@ import { AuthUser } from '../auth/permissions';
 import { ApiException, RawBodyException } from '../common/http/api.exception';
 import { describeErrors } from '../import-session/errors-csv';
 import { TransactionRolledBackError } from '../import-session/import-apply';
+import { ImportReadsService } from '../import-session/import-reads.service';
+import { ImportSessionRepository } from '../import-session/import-session.repository';
 import { ImportSessionService } from '../import-session/import-session.service';
 import { CustomersImportDefinition } from './customers-import.definition';
 import { OneShotErrorDto, OneShotResultDto } from './one-shot-import.dto';
@@ -23,6 +25,8 @@ export class OneShotImportService {
 
   constructor(
     private readonly sessions: ImportSessionService,
+    private readonly store: ImportSessionRepository,
+    private readonly reads: ImportReadsService,
     private readonly definition: CustomersImportDefinition,
   ) {}
 
@@ -72,9 +76,9 @@ export class OneShotImportService {
         errors,
       });
     }
-    const session = await this.sessions.find(importId);
+    const session = await this.store.find(importId);
     const notWritten = session
-      ? await this.sessions.outcomeRows(session, { notWritten: true }, 0, MAX_LISTED)
+      ? await this.reads.outcomeRows(session, { notWritten: true }, 0, MAX_LISTED)
       : [];
     const errors = this.describeRows(notWritten);
     const count = result.created + result.updated;
@@ -89,9 +93,9 @@ export class OneShotImportService {
     rowNumbers: number[],
     failures: { row_number: number; error: string }[] = [],
   ): Promise<OneShotErrorDto[]> {
-    const session = await this.sessions.find(importId);
+    const session = await this.store.find(importId);
     if (!session) return [];
-    const rows = await this.sessions.outcomeRows(session, { rowNumbers }, 0, rowNumbers.length);
+    const rows = await this.reads.outcomeRows(session, { rowNumbers }, 0, rowNumbers.length);
     return this.describeRows(rows, new Map(failures.map((f) => [f.row_number, f.error])));
   }
 

@@ -1,13 +1,36 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { CsvUploadInterceptor } from './csv-upload';
 import { TwoPhaseImportEndpoints } from './import-endpoints';
+import { ImportMaintenanceService } from './import-maintenance.service';
+import { ImportReadsService } from './import-reads.service';
+import { ImportSessionRepository } from './import-session.repository';
 import { ImportSessionService } from './import-session.service';
+import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportsController } from './imports.controller';
 
 /** The shared core of every import. */
 @Module({
   controllers: [ImportsController],
-  providers: [ImportSessionService, TwoPhaseImportEndpoints, CsvUploadInterceptor],
-  exports: [ImportSessionService, TwoPhaseImportEndpoints, CsvUploadInterceptor],
+  providers: [
+    ImportSessionRepository,
+    ImportReadsService,
+    ImportMaintenanceService,
+    ImportSessionService,
+    TwoPhaseImportEndpoints,
+    CsvUploadInterceptor,
+    {
+      provide: ImportWorkLimiter,
+      useFactory: (config: AppConfig) => ImportWorkLimiter.forPool(config.databasePoolSize),
+      inject: [APP_CONFIG],
+    },
+  ],
+  exports: [
+    ImportSessionRepository,
+    ImportReadsService,
+    ImportSessionService,
+    TwoPhaseImportEndpoints,
+    CsvUploadInterceptor,
+  ],
 })
 export class ImportSessionModule {}

@@ -4,7 +4,6 @@ import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { uuidV7 } from '../common/uuid-v7';
-import { rowsOf } from '../database/sql';
 import { charLength, FieldError } from '../organizations/field-rules';
 import { CsvDocument, CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
@@ -266,30 +265,4 @@ export async function markDuplicates(
      WHERE r.session_id = $1 AND r.match_key = f.match_key AND r.row_number > f.first_row`,
     [sessionId, definition.keyField],
   );
-}
-
-/** Stores the per-status counters of a session once its rows are staged and analysed; answers them. */
-export async function countRows(
-  manager: EntityManager,
-  sessionId: string,
-): Promise<{ total: number; valid: number }> {
-  const [counts] = rowsOf<{ total: number; valid: number }>(
-    await manager.query(
-      `UPDATE import_sessions s SET
-         total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
-         warning_rows = c.warning, ambiguous_rows = c.ambiguous
-       FROM (
-         SELECT count(*)::int AS total,
-                count(*) FILTER (WHERE status = 'valid')::int AS valid,
-                count(*) FILTER (WHERE status = 'error')::int AS error,
-                count(*) FILTER (WHERE status = 'warning')::int AS warning,
-                count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous
-         FROM import_rows WHERE session_id = $1
-       ) c
-       WHERE s.id = $1
-       RETURNING c.total, c.valid`,
-      [sessionId],
-    ),
-  );
-  return counts;
 }

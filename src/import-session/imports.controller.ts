@@ -13,7 +13,7 @@ import {
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
 import { writeErrorsCsv } from './errors-csv';
-import { ImportSessionService } from './import-session.service';
+import { ImportReadsService } from './import-reads.service';
 import { ImportRowView, SessionView } from './import-session.types';
 import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
 
@@ -23,7 +23,7 @@ import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
 @ApiError(404, 'No such session, or it belongs to another user', 'import session not found')
 @ApiInvalidId()
 export class ImportsController {
-  constructor(private readonly sessions: ImportSessionService) {}
+  constructor(private readonly reads: ImportReadsService) {}
 
   /** A session's status, counters, progress and, once completed, the confirm counters. */
   @Get(':id')
@@ -32,7 +32,7 @@ export class ImportsController {
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<Envelope<SessionView>> {
-    return envelope(this.sessions.view(await this.sessions.readable(user, id)));
+    return envelope(this.reads.view(await this.reads.readable(user, id)));
   }
 
   /** The session's rows with their statuses and outcomes, paged. */
@@ -47,8 +47,8 @@ export class ImportsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: ImportRowsQueryDto,
   ): Promise<Envelope<{ items: ImportRowView[]; total: number; offset: number; limit: number }>> {
-    const session = await this.sessions.readable(user, id);
-    return envelope(await this.sessions.rows(session, query));
+    const session = await this.reads.readable(user, id);
+    return envelope(await this.reads.rows(session, query));
   }
 
   /** The rows to fix (original columns plus `errors`), ready to correct and upload again. */
@@ -67,12 +67,12 @@ export class ImportsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
-    const session = await this.sessions.readable(user, id);
+    const session = await this.reads.readable(user, id);
     // Set here, once the session is readable: an error answer (404) stays JSON, not a "CSV" of JSON.
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.csv"`);
     const out = new PassThrough();
-    writeErrorsCsv(session.header, this.sessions.errorRows(session), out).catch((error: unknown) =>
+    writeErrorsCsv(session.header, this.reads.errorRows(session), out).catch((error: unknown) =>
       out.destroy(error as Error),
     );
     return new StreamableFile(out);

@@ -1,0 +1,321 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuthUser, Role } from '../auth/permissions';
+import { ApiException } from '../common/http/api.exception';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ImportDefinition } from './import-definition';
+import { dataSql, outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
+import { ImportSessionRepository } from './import-session.repository';
+import {
+  ConfirmResult,
+  ConfirmRowResult,
+  ImportRowView,
+  SessionRecord,
+  SessionView,
+  ValidateResult,
+} from './import-session.types';
+
+/** Which staged rows a read wants: by status, outcome (`notWritten`: neither created nor updated) or number. */
+export interface RowFilter {
+  status?: string;
+  outcome?: string;
+  notWritten?: boolean;
+  rowNumbers?: number[];
+}
+
+/** A staged row as read, with its outcome. */
+export interface StoredRow {
+  row_number: number;
+  status: ImportRowView['status'];
+  data: Record<string, unknown>;
+  errors: ImportRowView['errors'] | null;
+  warnings: ImportRowView['warnings'] | null;
+  outcome: ImportRowView['outcome'] | null;
+  target_id: string | null;
+  reason: string | null;
+  error: string | null;
+}
+
+/** One problem of an `error` row: its field and message. */
+export interface RowProblem {
+  row_number: number;
+  field: string;
+  message: string;
+}
+
+export function toRowView(row: StoredRow): ImportRowView {
+  const view: ImportRowView = { row_number: row.row_number, status: row.status, data: row.data };
+  if (row.errors) view.errors = row.errors;
+  if (row.warnings) view.warnings = row.warnings;
+  if (row.outcome) view.outcome = row.outcome;
+  if (row.target_id) view.id = row.target_id;
+  if (row.reason) view.reason = row.reason;
+  if (row.error) view.error = row.error;
+  return view;
+}
+
+function toResult(row: StoredRow): ConfirmRowResult {
+  const result: ConfirmRowResult = { row_number: row.row_number, status: row.outcome ?? 'failed' };
+  if (row.target_id) result.id = row.target_id;
+  if (row.reason) result.reason = row.reason;
+  if (row.error) result.error = row.error;
+  return result;
+}
+
+/**
+ * The reads of a session: its staged rows with their outcomes (by status, outcome or number, paged), the rows
+ * of `errors.csv`, and the answer shapes built from them (validate, confirm, `GET /api/imports/{id}`).
+ * Every query on `import_rows` outside staging and confirm batches is here.
+ */
+@Injectable()
+export class ImportReadsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: ImportSessionRepository,
+  ) {}
+
+  /** The `data` of a validate answer. */
+  async validateResult(definition: ImportDefinition, sessionId: string): Promise<ValidateResult> {
+    const session = await this.load(sessionId);
+    const limit = this.config.import.responseRows;
+    const truncated = session.total_rows > limit;
+    const rows: StoredRow[] =
+      truncated && session.valid_rows === session.total_rows
+        ? []
+        : await this.dataSource.query(
+            `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings FROM import_rows r
+       WHERE r.session_id = $1 ${truncated ? `AND r.status <> 'valid'` : ''}
+       ORDER BY r.row_number LIMIT $2`,
+            [sessionId, limit],
+          );
+    const result: ValidateResult = {
+      import_id: session.id,
+      total_rows: session.total_rows,
+      valid_rows: session.valid_rows,
+      error_rows: session.error_rows,
+      warning_rows: session.warning_rows,
+      ambiguous_rows: session.ambiguous_rows,
+      ignored_columns: session.ignored_columns,
+      rows: rows.map(toRowView),
+      rows_truncated: truncated,
+    };
+    if (definition.minCells !== undefined) result.skipped_rows = session.dropped_rows;
+    return result;
+  }
+
+  /** The `data` of a confirm answer. */
+  async confirmResult(sessionId: string): Promise<ConfirmResult> {
+    const session = await this.load(sessionId);
+    const limit = this.config.import.responseRows;
+    const truncated = session.total_rows > limit;
+    const written = session.created_rows + session.updated_rows;
+    // Above the limit, the answer lists the rows that were not written: none to look for if every row was.
+    const rows =
+      truncated && written === session.total_rows
+        ? []
+        : await this.outcomeRows(session, truncated ? { notWritten: true } : {}, 0, limit);
+    return {
+      created: session.created_rows,
+      updated: session.updated_rows,
+      skipped: session.skipped_rows,
+      failed: session.failed_rows,
+      results: rows.map(toResult),
+      results_truncated: truncated,
+    };
+  }
+
+  /** `GET /api/imports/{id}`. */
+  view(session: SessionRecord): SessionView {
+    const completed = session.status === 'completed';
+    return {
+      import_id: session.id,
+      entity: session.entity,
+      status: session.expired ? 'expired' : session.status,
+      total_rows: session.total_rows,
+      valid_rows: session.valid_rows,
+      error_rows: session.error_rows,
+      warning_rows: session.warning_rows,
+      ambiguous_rows: session.ambiguous_rows,
+      ignored_columns: session.ignored_columns,
+      progress: { applied_rows: session.applied_rows, total_rows: session.total_rows },
+      result: completed
+        ? {
+            created: session.created_rows,
+            updated: session.updated_rows,
+            skipped: session.skipped_rows,
+            failed: session.failed_rows,
+          }
+        : null,
+      created_at: session.created_at.toISOString(),
+      expires_at: session.expires_at.toISOString(),
+      confirmed_at: session.confirmed_at?.toISOString() ?? null,
+      completed_at: session.completed_at?.toISOString() ?? null,
+    };
+  }
+
+  /** A session the caller may read: its owner's, or any for an admin. Anyone else gets 404. */
+  async readable(user: AuthUser, importId: string): Promise<SessionRecord> {
+    const session = await this.store.find(importId);
+    if (!session || (session.owner_id !== user.id && user.role !== Role.Admin)) {
+      throw new ApiException(HttpStatus.NOT_FOUND, 'import session not found');
+    }
+    return session;
+  }
+
+  /** `GET /api/imports/{id}/rows`: a page of rows with their outcomes, and how many match the filter. */
+  async rows(
+    session: SessionRecord,
+    filter: { status?: string; outcome?: string; offset: number; limit: number },
+  ): Promise<{ items: ImportRowView[]; total: number; offset: number; limit: number }> {
+    const { where, params, rowParams } = this.rowFilter(session, filter);
+    // A filter on the rows alone counts without looking up a single outcome.
+    const [{ total }]: { total: number }[] = rowParams
+      ? await this.dataSource.query(
+          `SELECT count(*)::int AS total FROM import_rows r WHERE ${where}`,
+          rowParams,
+        )
+      : await this.dataSource.query(
+          `SELECT count(*)::int AS total FROM ${ROWS_WITH_OUTCOMES} WHERE ${where}`,
+          params,
+        );
+    const rows = await this.outcomeRows(session, filter, filter.offset, filter.limit);
+    return { items: rows.map(toRowView), total, offset: filter.offset, limit: filter.limit };
+  }
+
+  /** Staged rows with their outcome, in row order. */
+  async outcomeRows(
+    session: SessionRecord,
+    filter: RowFilter,
+    offset: number,
+    limit: number,
+  ): Promise<StoredRow[]> {
+    const { where, params, derived } = this.rowFilter(session, filter);
+    return this.dataSource.query(
+      `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
+              ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
+              ${derived.error} AS error
+       FROM ${ROWS_WITH_OUTCOMES}
+       WHERE ${where}
+       ORDER BY r.row_number OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, offset, limit],
+    );
+  }
+
+  /**
+   * The problems of a session's `error` rows, in row order, at most `limit`, and how many rows have any: what
+   * an all-or-nothing import refuses a file with.
+   */
+  async rowProblems(importId: string, limit: number): Promise<{ problems: RowProblem[]; rows: number }> {
+    const problems: RowProblem[] = await this.dataSource.query(
+      `SELECT r.row_number, e ->> 'field' AS field, e ->> 'message' AS message
+       FROM import_rows r, jsonb_array_elements(r.errors) e
+       WHERE r.session_id = $1 AND r.status = 'error'
+       ORDER BY r.row_number LIMIT $2`,
+      [importId, limit],
+    );
+    if (problems.length === 0) return { problems, rows: 0 };
+    const [{ rows }]: { rows: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS rows FROM import_rows WHERE session_id = $1 AND status = 'error'`,
+      [importId],
+    );
+    return { problems, rows };
+  }
+
+  /**
+   * Of the chosen candidates (row number → id), the rows whose choice is not among their `ambiguous` row's
+   * candidates.
+   */
+  async refusedResolutions(importId: string, chosen: [string, string][]): Promise<Set<string>> {
+    const refused: { row_number: string }[] = await this.dataSource.query(
+      `SELECT c.row_number FROM unnest($2::text[], $3::text[]) AS c (row_number, id)
+       JOIN import_rows r ON r.session_id = $1 AND r.row_number = c.row_number::int AND r.status = 'ambiguous'
+       WHERE NOT EXISTS (
+         SELECT 1 FROM jsonb_array_elements(coalesce(r.errors, '[]'::jsonb)) e,
+                       jsonb_array_elements(coalesce(e -> 'candidates', '[]'::jsonb)) candidate
+         WHERE candidate ->> 'id' = c.id)`,
+      [importId, chosen.map(([row]) => row), chosen.map(([, id]) => id)],
+    );
+    return new Set(refused.map((r) => r.row_number));
+  }
+
+  /**
+   * The non-valid rows with their original cells, a page at a time (keyset), for `errors.csv`. A row staged
+   * without its cells had exactly the cells its values rebuild.
+   */
+  async *errorRows(
+    session: SessionRecord,
+    pageSize = 5000,
+  ): AsyncGenerator<{ raw: string[]; errors: unknown[] }> {
+    const columns = session.cell_fields.map((field) => (field === null ? -1 : session.fields.indexOf(field)));
+    const values = session.fields.map((_, i) => `r.v${i + 1}`).join(', ');
+    let after = 0;
+    for (;;) {
+      const page: {
+        row_number: number;
+        raw: string[] | null;
+        vals: (string | null)[];
+        errors: unknown[] | null;
+        warnings: unknown[] | null;
+      }[] = await this.dataSource.query(
+        `SELECT r.row_number, r.raw, ARRAY[${values || 'NULL'}]::text[] AS vals, r.errors, r.warnings
+         FROM import_rows r
+         WHERE r.session_id = $1 AND r.status <> 'valid' AND r.row_number > $2 ORDER BY r.row_number LIMIT $3`,
+        [session.id, after, pageSize],
+      );
+      for (const row of page) {
+        const raw = row.raw ?? columns.map((j) => (j >= 0 ? (row.vals[j] ?? '') : ''));
+        yield { raw, errors: [...(row.errors ?? []), ...(row.warnings ?? [])] };
+      }
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].row_number;
+    }
+  }
+
+  private async load(importId: string): Promise<SessionRecord> {
+    const session = await this.store.find(importId);
+    if (!session) throw new ApiException(HttpStatus.NOT_FOUND, 'import session not found');
+    return session;
+  }
+
+  /**
+   * The condition on `import_rows r` (and its outcome `o`) that selects the rows of a filter, its parameters,
+   * and the outcome SQL it was built with (whose parameters it includes).
+   */
+  private rowFilter(
+    session: SessionRecord,
+    filter: RowFilter,
+  ): {
+    where: string;
+    params: unknown[];
+    derived: ReturnType<typeof outcomeSql>;
+    /** Null when the filter is on the rows alone: then `where` uses only these first parameters. */
+    rowParams: unknown[] | null;
+  } {
+    const params: unknown[] = [session.id];
+    const conditions = ['r.session_id = $1'];
+    if (filter.status !== undefined) {
+      params.push(filter.status);
+      conditions.push(`r.status = $${params.length}`);
+    }
+    if (filter.rowNumbers !== undefined) {
+      params.push(filter.rowNumbers);
+      conditions.push(`r.row_number = ANY($${params.length}::int[])`);
+    }
+    const rowParams = [...params];
+    const derived = outcomeSql(session, params.length + 1);
+    params.push(...derived.params);
+    if (filter.outcome !== undefined) {
+      params.push(filter.outcome);
+      conditions.push(`${derived.outcome} = $${params.length}`);
+    }
+    if (filter.notWritten) conditions.push(`coalesce(${derived.outcome}, '') NOT IN ('created', 'updated')`);
+    return {
+      where: conditions.join(' AND '),
+      params,
+      derived,
+      rowParams: filter.outcome !== undefined || filter.notWritten === true ? null : rowParams,
+    };
+  }
+}

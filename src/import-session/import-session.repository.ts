@@ -1,0 +1,187 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { rowsOf } from '../database/sql';
+import { StoredOptions } from './import-outcomes';
+import { SessionRecord } from './import-session.types';
+
+/** A session row as read: every column, and whether a validated session has expired. */
+const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
+
+/** What a validate stores about a new session before its rows. */
+export interface NewSession {
+  ownerId: string;
+  entity: string;
+  fileName: string | null;
+  header: string[];
+  ignoredColumns: string[];
+  context: Record<string, string>;
+  fields: readonly string[];
+  cellFields: (string | null)[];
+}
+
+/**
+ * The session store: `import_sessions` rows through their life (created, counted, claimed, completed,
+ * released, deleted with their staged rows). Every statement on the table outside a confirm's batches is
+ * here.
+ */
+@Injectable()
+export class ImportSessionRepository {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async find(importId: string): Promise<SessionRecord | undefined> {
+    const rows: SessionRecord[] = await this.dataSource.query(
+      `SELECT ${SESSION_COLUMNS} FROM import_sessions WHERE id = $1`,
+      [importId],
+    );
+    return rows[0];
+  }
+
+  /** A new `validated` session, in the validate's transaction; answers its id. */
+  async create(manager: EntityManager, session: NewSession): Promise<string> {
+    const [{ id }]: { id: string }[] = await manager.query(
+      `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
+         fields, cell_fields, expires_at)
+       VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
+         now() + make_interval(secs => $9::double precision / 1000))
+       RETURNING id`,
+      [
+        session.ownerId,
+        session.entity,
+        session.fileName,
+        JSON.stringify(session.header),
+        JSON.stringify(session.ignoredColumns),
+        JSON.stringify(session.context),
+        JSON.stringify(session.fields),
+        JSON.stringify(session.cellFields),
+        this.config.import.sessionTtlMs,
+      ],
+    );
+    return id;
+  }
+
+  /** What staging found out about the file: the records too short to import and the last row number. */
+  async recordStaging(
+    manager: EntityManager,
+    sessionId: string,
+    dropped: number[],
+    lastRow: number,
+  ): Promise<void> {
+    await manager.query(`UPDATE import_sessions SET dropped_rows = $2, last_row = $3 WHERE id = $1`, [
+      sessionId,
+      JSON.stringify(dropped),
+      lastRow,
+    ]);
+  }
+
+  /** Stores the per-status counters of a session once its rows are staged and analysed; answers them. */
+  async count(manager: EntityManager, sessionId: string): Promise<{ total: number; valid: number }> {
+    const [counts] = rowsOf<{ total: number; valid: number }>(
+      await manager.query(
+        `UPDATE import_sessions s SET
+           total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
+           warning_rows = c.warning, ambiguous_rows = c.ambiguous
+         FROM (
+           SELECT count(*)::int AS total,
+                  count(*) FILTER (WHERE status = 'valid')::int AS valid,
+                  count(*) FILTER (WHERE status = 'error')::int AS error,
+                  count(*) FILTER (WHERE status = 'warning')::int AS warning,
+                  count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous
+           FROM import_rows WHERE session_id = $1
+         ) c
+         WHERE s.id = $1
+         RETURNING c.total, c.valid`,
+        [sessionId],
+      ),
+    );
+    return counts;
+  }
+
+  /**
+   * Claims the session with one conditional UPDATE: exactly one of any number of concurrent claims, on any
+   * number of instances, wins. A session whose confirm died (its lease lapsed) can be claimed again; it keeps
+   * the options of its first confirm. Answers the claimed session, or nothing.
+   */
+  async claim(
+    importId: string,
+    ownerId: string,
+    entity: string,
+    token: string,
+    options: StoredOptions,
+  ): Promise<SessionRecord | undefined> {
+    const claimed = rowsOf<SessionRecord>(
+      await this.dataSource.query(
+        `UPDATE import_sessions SET
+           status = 'confirming', claim_token = $4,
+           lease_until = now() + make_interval(secs => $5::double precision / 1000),
+           options = coalesce(options, $6::jsonb), confirmed_at = coalesce(confirmed_at, now()),
+           batch_size = coalesce(batch_size, $8),
+           expires_at = greatest(expires_at, now() + make_interval(secs => $7::double precision / 1000))
+         WHERE id = $1 AND owner_id = $2 AND entity = $3
+           AND ((status = 'validated' AND expires_at > now()) OR (status = 'confirming' AND lease_until < now()))
+         RETURNING ${SESSION_COLUMNS}`,
+        [
+          importId,
+          ownerId,
+          entity,
+          token,
+          this.config.import.confirmLeaseMs,
+          JSON.stringify(options),
+          this.config.import.sessionTtlMs,
+          this.config.import.batchSize,
+        ],
+      ),
+    );
+    return claimed[0];
+  }
+
+  /** Marks a claimed session completed; it stays readable for another TTL. */
+  async complete(
+    sessionId: string,
+    token: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE import_sessions SET status = 'completed', completed_at = now(), lease_until = NULL,
+         expires_at = now() + make_interval(secs => $3::double precision / 1000)
+       WHERE id = $1 AND claim_token = $2`,
+      [sessionId, token, this.config.import.sessionTtlMs],
+    );
+  }
+
+  /** Lets a failed confirm be retried at once instead of after its lease (best effort). */
+  async release(sessionId: string, token: string): Promise<void> {
+    await this.dataSource
+      .query(
+        `UPDATE import_sessions SET lease_until = now() WHERE id = $1 AND claim_token = $2 AND status = 'confirming'`,
+        [sessionId, token],
+      )
+      .catch(() => undefined);
+  }
+
+  /** Deletes expired sessions and their rows (a confirm in progress is kept while its lease holds). */
+  purgeExpired(): Promise<number> {
+    return this.deleteSessions(`expires_at < now() AND (status <> 'confirming' OR lease_until < now())`, []);
+  }
+
+  /** Deletes a session that will not be confirmed, with its rows. */
+  async discard(importId: string): Promise<void> {
+    await this.deleteSessions(`id = $1 AND status <> 'completed'`, [importId]);
+  }
+
+  /** Sessions and their staged rows, in one statement (rows carry no foreign key, to stage them faster). */
+  private async deleteSessions(where: string, params: unknown[]): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.dataSource.query(
+      `WITH gone AS (DELETE FROM import_sessions WHERE ${where} RETURNING id),
+            gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM gone)),
+            gone_outcomes AS (DELETE FROM import_row_outcomes WHERE session_id IN (SELECT id FROM gone))
+       SELECT count(*)::int AS n FROM gone`,
+      params,
+    );
+    return n;
+  }
+}
