@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { rowsOf } from '../database/sql';
+import { query, rowsOf, sql } from '../database/sql';
 import {
   ApplyScope,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  scopeRows,
   stagedColumns,
 } from '../import-session/import-definition';
 import { checkValue, FieldError } from '../organizations/field-rules';
@@ -65,53 +66,55 @@ export class CourierImportDefinition implements ImportDefinition {
    * updated rows get an outcome row.
    */
   async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
-    const { sessionId, from, to, context, retry } = scope;
-    const params = [sessionId, from, to, context.courier_id];
-    const rows = `r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status IN ('valid', 'warning')`;
-    if (retry) {
-      await manager.query(
-        `WITH upserted AS (
-           INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-           SELECT r.target_id, $4::uuid, r.${V.user_code}, r.${V.first_name}, r.${V.last_name}, r.${V.branch}
-           FROM import_rows r WHERE ${rows}
-           ON CONFLICT (courier_id, user_code) DO UPDATE SET
-             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
-             updated_at = now()
-           RETURNING id, user_code, (xmax = 0) AS inserted
-         )
-         INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-         SELECT $1, r.row_number, 'updated', u.id
-         FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
-         WHERE NOT u.inserted`,
-        params,
+    const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
+    const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
+    const staged = (column: keyof typeof V) => sql.raw(`r.${V[column]}`);
+    if (scope.retry) {
+      await query(
+        manager,
+        sql`WITH upserted AS (
+              INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
+              SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
+                     ${staged('last_name')}, ${staged('branch')}
+              FROM import_rows r WHERE ${rows}
+              ON CONFLICT (courier_id, user_code) DO UPDATE SET
+                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
+                updated_at = now()
+              RETURNING id, user_code, (xmax = 0) AS inserted
+            )
+            INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+            SELECT ${scope.session}, r.row_number, 'updated', u.id
+            FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
+            WHERE NOT u.inserted`,
       );
       return;
     }
     const [{ matched, updated }] = rowsOf<{ matched: number; updated: number }>(
-      await manager.query(
-        `WITH updated AS (
-           UPDATE courier_customers c SET first_name = r.${V.first_name}, last_name = r.${V.last_name},
-             branch = r.${V.branch}, updated_at = now()
-           FROM import_rows r
-           WHERE ${rows} AND r.match_id IS NOT NULL
-             AND c.id = r.match_id AND c.courier_id = $4 AND c.user_code = r.${V.user_code}
-           RETURNING r.row_number, c.id
-         ), recorded AS (
-           INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-           SELECT $1, row_number, 'updated', id FROM updated
-           RETURNING 1
-         )
-         SELECT (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL) AS matched,
-                (SELECT count(*)::int FROM recorded) AS updated`,
-        params,
+      await query(
+        manager,
+        sql`WITH updated AS (
+              UPDATE courier_customers c SET first_name = ${staged('first_name')},
+                last_name = ${staged('last_name')}, branch = ${staged('branch')}, updated_at = now()
+              FROM import_rows r
+              WHERE ${rows} AND r.match_id IS NOT NULL
+                AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
+              RETURNING r.row_number, c.id
+            ), recorded AS (
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+              SELECT ${scope.session}, row_number, 'updated', id FROM updated
+              RETURNING 1
+            )
+            SELECT (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL) AS matched,
+                   (SELECT count(*)::int FROM recorded) AS updated`,
       ),
     );
     if (updated !== matched) throw new StaleMatchError();
-    await manager.query(
-      `INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-       SELECT r.target_id, $4::uuid, r.${V.user_code}, r.${V.first_name}, r.${V.last_name}, r.${V.branch}
-       FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
-      params,
+    await query(
+      manager,
+      sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
+          SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
+                 ${staged('branch')}
+          FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );
   }
 }

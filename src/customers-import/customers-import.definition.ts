@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
-import { ImportColumn, ImportContext, ParsedRow, stagedColumns } from '../import-session/import-definition';
+import { Sql, sql } from '../database/sql';
+import {
+  ApplyScope,
+  ImportColumn,
+  ImportContext,
+  ParsedRow,
+  stagedColumns,
+} from '../import-session/import-definition';
 import { ORGANIZATION_COLUMNS, OrganizationImport } from '../organizations/organization-import';
 import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
 
@@ -76,16 +83,18 @@ export class CustomersImportDefinition extends OrganizationImport {
   }
 
   /** A resolved ambiguous row takes the chosen distributor; any other, the one its reference found. */
-  protected override extraInsert() {
+  protected override extraInsert(scope: ApplyScope) {
     return {
-      columns: ', distributor_id',
-      values: `, CASE WHEN r.status = 'ambiguous' THEN ($4::jsonb ->> r.row_number::text)::uuid
-        ELSE r.${this.v.distributor_id}::uuid END`,
+      columns: sql`, distributor_id`,
+      values: sql`, CASE WHEN r.status = 'ambiguous' THEN (${scope.resolutions} ->> r.row_number::text)::uuid
+        ELSE r.${sql.raw(this.v.distributor_id)}::uuid END`,
     };
   }
 
-  protected override extraAssign(): string {
+  protected override extraAssign(): Sql {
     const column = `src.${this.v.distributor_id}`;
-    return `, distributor_id = CASE WHEN ${column} IS NOT NULL THEN ${column}::uuid ELSE customers.distributor_id END`;
+    return sql.raw(
+      `, distributor_id = CASE WHEN ${column} IS NOT NULL THEN ${column}::uuid ELSE customers.distributor_id END`,
+    );
   }
 }

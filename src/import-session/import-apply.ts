@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { rowsOf } from '../database/sql';
-import { ApplyScope, ImportDefinition } from './import-definition';
+import { query, rowsOf, sql } from '../database/sql';
+import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage } from './import-errors';
 import {
   ALL_ROWS_WITH_OUTCOMES,
@@ -79,17 +79,16 @@ async function countBatch(
   scope: ApplyScope,
   rows = ROWS_WITH_OUTCOMES,
 ): Promise<BatchCounts> {
-  const derived = outcomeSql({ ...session, status: 'completed', options: scope.options }, 4);
+  const derived = outcomeSql({ ...session, status: 'completed', options: scope.options });
   const [counts] = rowsOf<BatchCounts>(
-    await manager.query(
-      `SELECT count(*)::int AS total,
-              count(*) FILTER (WHERE outcome = 'created')::int AS created,
-              count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-              count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
-              count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-       FROM (SELECT ${derived.outcome} AS outcome FROM ${rows}
-             WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3) x`,
-      [scope.sessionId, scope.from, scope.to, ...derived.params],
+    await query(
+      manager,
+      sql`SELECT count(*)::int AS total,
+                 count(*) FILTER (WHERE outcome = 'created')::int AS created,
+                 count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+                 count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
+                 count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+          FROM (SELECT ${derived.outcome} AS outcome FROM ${rows} WHERE ${scopeRows(scope)}) x`,
     ),
   );
   return counts;
@@ -142,12 +141,11 @@ async function applyOneByOne(
   definition: ImportDefinition,
   scope: ApplyScope,
 ): Promise<void> {
-  const rows: { row_number: number }[] = await manager.query(
-    `SELECT r.row_number FROM ${ROWS_WITH_OUTCOMES}
-     WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status <> 'error'
-       AND o.outcome IS NULL
-     ORDER BY r.row_number`,
-    [scope.sessionId, scope.from, scope.to],
+  const rows = await query<{ row_number: number }[]>(
+    manager,
+    sql`SELECT r.row_number FROM ${ROWS_WITH_OUTCOMES}
+        WHERE ${scopeRows(scope)} AND r.status <> 'error' AND o.outcome IS NULL
+        ORDER BY r.row_number`,
   );
   for (const { row_number: row } of rows) {
     await manager.query('SAVEPOINT import_row');
@@ -181,6 +179,8 @@ function scopeOf(session: SessionRecord, options: StoredOptions, from: number, t
     options: { override: options.override, resolutions: options.resolutions },
     context: session.context,
     retry: false,
+    session: sql`${sql.value(session.id)}::uuid`,
+    resolutions: sql`${sql.value(JSON.stringify(options.resolutions))}::jsonb`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { Sql, sql } from '../database/sql';
 import { Permission } from '../auth/permissions';
 import { FieldError } from '../organizations/field-rules';
 
@@ -36,8 +37,10 @@ export function stagedColumns<F extends string>(fields: readonly F[]): Record<F,
 }
 
 /**
- * The rows a confirm asks a definition to write: those of its session with `from <= row_number < to`.
- * In SQL, `$1` is the session id, `$2` and `$3` are `from` and `to`.
+ * The rows a confirm asks a definition to write: those of its session with `from <= row_number < to`
+ * ({@link scopeRows} selects them). The values a definition's SQL needs come as fragments that carry them
+ * (`session`, `resolutions`) or as plain values to embed with the `sql` tag: no parameter has a fixed
+ * position.
  */
 export interface ApplyScope {
   sessionId: string;
@@ -51,6 +54,16 @@ export interface ApplyScope {
    * concurrent change can break (trusting what its look-ups found at validate) takes the exact way now.
    */
   retry: boolean;
+  /** The session id as SQL (`uuid`): passed once however often a statement embeds it. */
+  session: Sql;
+  /** `options.resolutions` as SQL (`jsonb`, row number → chosen id): passed once per statement. */
+  resolutions: Sql;
+}
+
+/** The scope's rows of `import_rows <alias>`: its session's, with `from <= row_number < to`. */
+export function scopeRows(scope: ApplyScope, alias = 'r'): Sql {
+  const r = sql.raw(alias);
+  return sql`${r}.session_id = ${scope.session} AND ${r}.row_number >= ${scope.from} AND ${r}.row_number < ${scope.to}`;
 }
 
 /** What a confirm asks for (API.md §4). */

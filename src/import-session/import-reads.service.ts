@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import { AuthUser, Role } from '../auth/permissions';
 import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { query, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
-import { dataSql, outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
+import { dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
 import {
   ConfirmResult,
@@ -84,11 +85,12 @@ export class ImportReadsService {
     const rows: StoredRow[] =
       truncated && session.valid_rows === session.total_rows
         ? []
-        : await this.dataSource.query(
-            `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings FROM import_rows r
-       WHERE r.session_id = $1 ${truncated ? `AND r.status <> 'valid'` : ''}
-       ORDER BY r.row_number LIMIT $2`,
-            [sessionId, limit],
+        : await query(
+            this.dataSource,
+            sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings
+                FROM import_rows r
+                WHERE r.session_id = ${sessionId} ${truncated ? sql`AND r.status <> 'valid'` : sql``}
+                ORDER BY r.row_number LIMIT ${limit}`,
           );
     const result: ValidateResult = {
       import_id: session.id,
@@ -169,17 +171,12 @@ export class ImportReadsService {
     session: SessionRecord,
     filter: { status?: string; outcome?: string; offset: number; limit: number },
   ): Promise<{ items: ImportRowView[]; total: number; offset: number; limit: number }> {
-    const { where, params, rowParams } = this.rowFilter(session, filter);
+    const { where, onRowsAlone } = this.rowFilter(session, filter);
     // A filter on the rows alone counts without looking up a single outcome.
-    const [{ total }]: { total: number }[] = rowParams
-      ? await this.dataSource.query(
-          `SELECT count(*)::int AS total FROM import_rows r WHERE ${where}`,
-          rowParams,
-        )
-      : await this.dataSource.query(
-          `SELECT count(*)::int AS total FROM ${ROWS_WITH_OUTCOMES} WHERE ${where}`,
-          params,
-        );
+    const [{ total }] = await query<{ total: number }[]>(
+      this.dataSource,
+      sql`SELECT count(*)::int AS total FROM ${onRowsAlone ? sql`import_rows r` : ROWS_WITH_OUTCOMES} WHERE ${where}`,
+    );
     const rows = await this.outcomeRows(session, filter, filter.offset, filter.limit);
     return { items: rows.map(toRowView), total, offset: filter.offset, limit: filter.limit };
   }
@@ -191,15 +188,15 @@ export class ImportReadsService {
     offset: number,
     limit: number,
   ): Promise<StoredRow[]> {
-    const { where, params, derived } = this.rowFilter(session, filter);
-    return this.dataSource.query(
-      `SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
-              ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
-              ${derived.error} AS error
-       FROM ${ROWS_WITH_OUTCOMES}
-       WHERE ${where}
-       ORDER BY r.row_number OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, offset, limit],
+    const { where, derived } = this.rowFilter(session, filter);
+    return query(
+      this.dataSource,
+      sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
+                 ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
+                 ${derived.error} AS error
+          FROM ${ROWS_WITH_OUTCOMES}
+          WHERE ${where}
+          ORDER BY r.row_number OFFSET ${offset} LIMIT ${limit}`,
     );
   }
 
@@ -280,42 +277,30 @@ export class ImportReadsService {
   }
 
   /**
-   * The condition on `import_rows r` (and its outcome `o`) that selects the rows of a filter, its parameters,
-   * and the outcome SQL it was built with (whose parameters it includes).
+   * The condition on `import_rows r` (and its outcome `o`) that selects the rows of a filter, and the outcome
+   * SQL it was built with.
    */
   private rowFilter(
     session: SessionRecord,
     filter: RowFilter,
   ): {
-    where: string;
-    params: unknown[];
-    derived: ReturnType<typeof outcomeSql>;
-    /** Null when the filter is on the rows alone: then `where` uses only these first parameters. */
-    rowParams: unknown[] | null;
+    where: Sql;
+    derived: OutcomeSql;
+    /** Whether `where` is on the rows alone (it needs no outcome). */
+    onRowsAlone: boolean;
   } {
-    const params: unknown[] = [session.id];
-    const conditions = ['r.session_id = $1'];
-    if (filter.status !== undefined) {
-      params.push(filter.status);
-      conditions.push(`r.status = $${params.length}`);
-    }
-    if (filter.rowNumbers !== undefined) {
-      params.push(filter.rowNumbers);
-      conditions.push(`r.row_number = ANY($${params.length}::int[])`);
-    }
-    const rowParams = [...params];
-    const derived = outcomeSql(session, params.length + 1);
-    params.push(...derived.params);
-    if (filter.outcome !== undefined) {
-      params.push(filter.outcome);
-      conditions.push(`${derived.outcome} = $${params.length}`);
-    }
-    if (filter.notWritten) conditions.push(`coalesce(${derived.outcome}, '') NOT IN ('created', 'updated')`);
+    const conditions = [sql`r.session_id = ${session.id}`];
+    if (filter.status !== undefined) conditions.push(sql`r.status = ${filter.status}`);
+    if (filter.rowNumbers !== undefined)
+      conditions.push(sql`r.row_number = ANY(${filter.rowNumbers}::int[])`);
+    const derived = outcomeSql(session);
+    if (filter.outcome !== undefined) conditions.push(sql`${derived.outcome} = ${filter.outcome}`);
+    if (filter.notWritten)
+      conditions.push(sql`coalesce(${derived.outcome}, '') NOT IN ('created', 'updated')`);
     return {
-      where: conditions.join(' AND '),
-      params,
+      where: sql.join(conditions, ' AND '),
       derived,
-      rowParams: filter.outcome !== undefined || filter.notWritten === true ? null : rowParams,
+      onRowsAlone: filter.outcome === undefined && filter.notWritten !== true,
     };
   }
 }

@@ -1,11 +1,13 @@
 import { EntityManager } from 'typeorm';
 import { Permission } from '../auth/permissions';
+import { query, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  scopeRows,
   stagedColumns,
 } from '../import-session/import-definition';
 import { checkValue, FieldError } from './field-rules';
@@ -101,44 +103,45 @@ export abstract class OrganizationImport implements ImportDefinition {
   }
 
   /** Extra columns written on create (customers: `distributor_id`), as `{columns, values}` over `r`. */
-  protected extraInsert(): { columns: string; values: string } {
-    return { columns: '', values: '' };
+  protected extraInsert(_scope: ApplyScope): { columns: Sql; values: Sql } {
+    return { columns: sql``, values: sql`` };
   }
 
   /** Extra assignments on update, over `src` (the staged row). */
-  protected extraAssign(): string {
-    return '';
+  protected extraAssign(): Sql {
+    return sql``;
   }
 
   async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
-    const { sessionId, from, to, options } = scope;
+    const { options } = scope;
     const v = this.v;
-    const extra = this.extraInsert();
-    await manager.query(
-      `INSERT INTO ${this.table} (id, ${COLUMNS}${extra.columns})
-       SELECT r.target_id, ${ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', ')}${extra.values}
-       FROM import_rows r
-       WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3
-         AND (r.status = 'valid' OR (r.status = 'ambiguous' AND $4::jsonb ? r.row_number::text))`,
-      [sessionId, from, to, JSON.stringify(options.resolutions)],
+    const table = sql.raw(this.table);
+    const extra = this.extraInsert(scope);
+    await query(
+      manager,
+      sql`INSERT INTO ${table} (id, ${sql.raw(COLUMNS)}${extra.columns})
+          SELECT r.target_id, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
+          FROM import_rows r
+          WHERE ${scopeRows(scope)}
+            AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
     );
     if (!options.override) return;
     // The record found at validate, if it is still live; a row whose record was archived since fails.
-    await manager.query(
-      `WITH updated AS (
-         UPDATE ${this.table} SET ${ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', ')}${this.extraAssign()},
-           updated_at = now()
-         FROM import_rows src
-         WHERE src.session_id = $1 AND src.row_number >= $2 AND src.row_number < $3 AND src.status = 'warning'
-           AND ${this.table}.id = src.match_id AND ${this.table}.archived_at IS NULL
-         RETURNING src.row_number, ${this.table}.id
-       )
-       INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
-       SELECT $1, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
-              CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
-       FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
-       WHERE r.session_id = $1 AND r.row_number >= $2 AND r.row_number < $3 AND r.status = 'warning'`,
-      [sessionId, from, to],
+    await query(
+      manager,
+      sql`WITH updated AS (
+            UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
+              updated_at = now()
+            FROM import_rows src
+            WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
+              AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
+            RETURNING src.row_number, ${table}.id
+          )
+          INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+          SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
+                 CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
+          FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
+          WHERE ${scopeRows(scope)} AND r.status = 'warning'`,
     );
   }
 }
