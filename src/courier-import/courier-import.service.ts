@@ -2,10 +2,9 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { AuthUser } from '../auth/permissions';
 import { RawBodyException } from '../common/http/api.exception';
 import { CsvUploadFile } from '../import-session/csv-upload';
-import { TransactionRolledBackError } from '../import-session/import-apply';
 import { ImportReadsService } from '../import-session/import-reads.service';
 import { ImportSessionRepository } from '../import-session/import-session.repository';
-import { ImportSessionService } from '../import-session/import-session.service';
+import { ImportSessionService, UPSERT } from '../import-session/import-session.service';
 import { ValidateResult } from '../import-session/import-session.types';
 import { CourierImportDefinition } from './courier-import.definition';
 import { CourierImportSuccessDto } from './courier-import.dto';
@@ -54,20 +53,15 @@ export class CourierImportService {
 
   private async apply(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
     await this.refuseInvalidRows(importId);
-    let result;
-    try {
-      result = await this.sessions.confirmTransactional(this.definition, user, importId, {
-        override: true,
-        resolutions: {},
-      });
-    } catch (error) {
-      if (!(error instanceof TransactionRolledBackError)) throw error;
+    const applied = await this.sessions.confirmAllOrNothing(this.definition, user, importId, UPSERT);
+    if (!applied.written) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, {
         status: 'error',
-        message: `${plural(error.failures.length, 'row')} could not be written; nothing was written`,
-        errors: error.failures.map((f) => ({ row_number: f.row_number, field: null, message: f.error })),
+        message: `${plural(applied.failures.length, 'row')} could not be written; nothing was written`,
+        errors: applied.failures.map((f) => ({ row_number: f.row_number, field: null, message: f.error })),
       });
     }
+    const { result } = applied;
     const session = await this.store.find(importId);
     const processed = result.created + result.updated;
     return {

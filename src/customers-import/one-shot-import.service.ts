@@ -1,15 +1,21 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { AuthUser } from '../auth/permissions';
-import { ApiException, RawBodyException } from '../common/http/api.exception';
+import { RawBodyException } from '../common/http/api.exception';
 import { describeErrors } from '../import-session/errors-csv';
-import { TransactionRolledBackError } from '../import-session/import-apply';
 import { ImportReadsService } from '../import-session/import-reads.service';
 import { ImportSessionRepository } from '../import-session/import-session.repository';
-import { ImportSessionService } from '../import-session/import-session.service';
+import { ImportSessionService, UPSERT } from '../import-session/import-session.service';
 import { CustomersImportDefinition } from './customers-import.definition';
 import { OneShotErrorDto, OneShotResultDto } from './one-shot-import.dto';
 
-const FAILED = 'Import failed.';
+export const FAILED = 'Import failed.';
+
+/** Nothing was written: the rows that could not be, when the failure was theirs. */
+const rolledBack = (errors: OneShotErrorDto[]) =>
+  new RawBodyException(HttpStatus.INTERNAL_SERVER_ERROR, {
+    error: 'Import failed while writing customers; nothing was written.',
+    errors,
+  });
 
 /** At most this many rows that were not written are listed. */
 const MAX_LISTED = 10_000;
@@ -36,46 +42,25 @@ export class OneShotImportService {
         error: 'content must be a non-empty string of CSV text',
       });
     }
-    let importId: string;
-    try {
-      importId = (
-        await this.sessions.validate(
-          this.definition,
-          user,
-          { buffer: Buffer.from(content, 'utf8') },
-          undefined,
-        )
-      ).import_id;
-    } catch (error) {
-      if (error instanceof ApiException && error.getStatus() < 500) {
-        throw new RawBodyException(error.getStatus() === 413 ? 413 : HttpStatus.BAD_REQUEST, {
-          error: FAILED,
-          errors: [{ message: error.message }],
-        });
-      }
-      throw error;
-    }
-    let result;
-    try {
-      result = await this.sessions.confirmTransactional(this.definition, user, importId, {
-        override: true,
-        resolutions: {},
+    // A file refused as a whole (an ImportException) is answered by the one-shot exception filter.
+    const { import_id: importId } = await this.sessions.validate(
+      this.definition,
+      user,
+      { buffer: Buffer.from(content, 'utf8') },
+      undefined,
+    );
+    const applied = await this.sessions
+      .confirmAllOrNothing(this.definition, user, importId, UPSERT)
+      .catch((error: unknown) => {
+        this.logger.error({ importId, err: error }, 'one-shot import rolled back');
+        throw rolledBack([]);
       });
-    } catch (error) {
-      const errors =
-        error instanceof TransactionRolledBackError
-          ? await this.describe(
-              importId,
-              error.failures.map((f) => f.row_number),
-              error.failures,
-            )
-          : [];
-      this.logger.error({ importId, err: error }, 'one-shot import rolled back');
-      throw new RawBodyException(HttpStatus.INTERNAL_SERVER_ERROR, {
-        error: 'Import failed while writing customers; nothing was written.',
-        errors,
-      });
+    if (!applied.written) {
+      this.logger.error({ importId, failures: applied.failures.length }, 'one-shot import rolled back');
+      const failed = applied.failures.map((f) => f.row_number);
+      throw rolledBack(await this.describe(importId, failed, applied.failures));
     }
+    const { result } = applied;
     const session = await this.store.find(importId);
     const notWritten = session
       ? await this.reads.outcomeRows(session, { notWritten: true }, 0, MAX_LISTED)

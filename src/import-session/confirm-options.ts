@@ -1,7 +1,6 @@
-import { HttpStatus } from '@nestjs/common';
-import { ApiException } from '../common/http/api.exception';
 import { ConfirmOptions } from './import-definition';
 import { ConfirmImportDto } from './import.dto';
+import { ImportException, ImportExceptionCode } from './import.exception';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,8 +17,8 @@ export function confirmOptions(dto: ConfirmImportDto): ConfirmOptions {
     } else resolutions[row] = id.toLowerCase();
   }
   if (errors.length > 0) {
-    throw new ApiException(
-      HttpStatus.BAD_REQUEST,
+    throw new ImportException(
+      ImportExceptionCode.INVALID_RESOLUTIONS,
       `validation failed: ${errors[0].field} ${errors[0].message}`,
       {
         errors,

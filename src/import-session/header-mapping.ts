@@ -1,6 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
-import { ApiException } from '../common/http/api.exception';
 import { ImportColumn, ImportDefinition } from './import-definition';
+import { ImportException, ImportExceptionCode } from './import.exception';
 
 /** How a header name is compared: trimmed, lower-cased, runs of blanks, `-` and `.` as one `_`. */
 export const normalizeHeader = (name: string) =>
@@ -18,7 +17,7 @@ export interface HeaderMapping {
 
 /**
  * Finds each column of the definition in the header (by name or alias, any order). A missing required
- * column, or a column given twice, refuses the file with a 400 that names the columns.
+ * column, or a column given twice, refuses the file, naming the columns.
  */
 export function mapHeader(definition: ImportDefinition, header: string[]): HeaderMapping {
   if (definition.headerMode === 'positional') {
@@ -38,8 +37,8 @@ export function mapHeader(definition: ImportDefinition, header: string[]): Heade
     }
     const previous = indexes.get(column.field);
     if (previous !== undefined) {
-      throw new ApiException(
-        HttpStatus.BAD_REQUEST,
+      throw new ImportException(
+        ImportExceptionCode.DUPLICATED_COLUMN,
         `column ${column.field} appears twice in the header ("${header[previous]}" and "${name}")`,
         { duplicated_column: column.field },
       );
@@ -49,8 +48,8 @@ export function mapHeader(definition: ImportDefinition, header: string[]): Heade
   const missing = definition.columns.filter((c) => c.required && !indexes.has(c.field)).map((c) => c.field);
   if (missing.length > 0) {
     const expected = definition.columns.map((c) => c.field);
-    throw new ApiException(
-      HttpStatus.BAD_REQUEST,
+    throw new ImportException(
+      ImportExceptionCode.MISSING_COLUMNS,
       `missing required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}. Expected columns: ${expected.join(', ')}`,
       { missing_columns: missing, expected_columns: expected },
     );

@@ -261,9 +261,15 @@ export class PerRowApplier {
   }
 }
 
-/** A transactional import found rows it cannot write; nothing was written. */
-export class TransactionRolledBackError extends Error {
-  constructor(readonly failures: { row_number: number; error: string }[]) {
+/** A row an all-or-nothing confirm could not write, and why. */
+export interface RowFailure {
+  row_number: number;
+  error: string;
+}
+
+/** Rolls the all-or-nothing transaction back; {@link TransactionalApplier.run} answers its failures. */
+class RolledBack extends Error {
+  constructor(readonly failures: RowFailure[]) {
     super('the import was rolled back');
   }
 }
@@ -272,6 +278,8 @@ export class TransactionRolledBackError extends Error {
  * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
  * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
  * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
+ * A row that cannot be written rolls everything back too: `run` then answers the rows that could not be
+ * written (it answers none when everything was written).
  */
 export class TransactionalApplier {
   constructor(
@@ -285,11 +293,17 @@ export class TransactionalApplier {
     token: string,
     options: StoredOptions,
     complete: (manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<RowFailure[]> {
     const size = this.settings.batchSize;
-    await this.settings.limiter.run(() =>
-      this.transaction(definition, session, token, options, size, complete),
-    );
+    try {
+      await this.settings.limiter.run(() =>
+        this.transaction(definition, session, token, options, size, complete),
+      );
+      return [];
+    } catch (error) {
+      if (error instanceof RolledBack) return error.failures;
+      throw error;
+    }
   }
 
   private async transaction(
@@ -320,12 +334,12 @@ export class TransactionalApplier {
       const all = scopeOf(session, options, 2, session.last_row + 1);
       const counts = await countBatch(manager, session, all, ALL_ROWS_WITH_OUTCOMES);
       await fence(manager, session, token, this.settings.leaseMs, null, counts);
-      const failures: { row_number: number; error: string }[] = await manager.query(
+      const failures: RowFailure[] = await manager.query(
         `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
          ORDER BY row_number LIMIT 1000`,
         [session.id],
       );
-      if (failures.length > 0) throw new TransactionRolledBackError(failures);
+      if (failures.length > 0) throw new RolledBack(failures);
       await complete(manager);
     });
   }

@@ -1,13 +1,13 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthUser, Role } from '../auth/permissions';
-import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
 import { dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
+import { ImportException, ImportExceptionCode } from './import.exception';
 import {
   ConfirmResult,
   ConfirmRowResult,
@@ -63,6 +63,9 @@ function toResult(row: StoredRow): ConfirmRowResult {
   if (row.error) result.error = row.error;
   return result;
 }
+
+const sessionNotFound = () =>
+  new ImportException(ImportExceptionCode.SESSION_NOT_FOUND, 'import session not found');
 
 /**
  * The reads of a session: its staged rows with their outcomes (by status, outcome or number, paged), the rows
@@ -161,7 +164,7 @@ export class ImportReadsService {
   async readable(user: AuthUser, importId: string): Promise<SessionRecord> {
     const session = await this.store.find(importId);
     if (!session || (session.owner_id !== user.id && user.role !== Role.Admin)) {
-      throw new ApiException(HttpStatus.NOT_FOUND, 'import session not found');
+      throw sessionNotFound();
     }
     return session;
   }
@@ -272,7 +275,7 @@ export class ImportReadsService {
 
   private async load(importId: string): Promise<SessionRecord> {
     const session = await this.store.find(importId);
-    if (!session) throw new ApiException(HttpStatus.NOT_FOUND, 'import session not found');
+    if (!session) throw sessionNotFound();
     return session;
   }
 

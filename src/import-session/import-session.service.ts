@@ -1,13 +1,12 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
-import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CsvFormatError, CsvSource, openCsv } from './csv';
 import { mapHeader } from './header-mapping';
-import { PerRowApplier, TransactionalApplier } from './import-apply';
+import { PerRowApplier, RowFailure, TransactionalApplier } from './import-apply';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
 import { isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
@@ -17,6 +16,7 @@ import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, ValidateResult } from './import-session.types';
 import { cellLayout, markDuplicates, stageRows } from './import-staging';
 import { ImportWorkLimiter } from './import-work-limiter';
+import { ImportException, ImportExceptionCode } from './import.exception';
 
 /** Sessions with at least this many rows refresh the planner's statistics after staging. */
 const ANALYZE_ABOVE_ROWS = 5000;
@@ -29,7 +29,18 @@ export const SESSION_NOT_FOUND = 'import session not found or expired. please re
  */
 const POOL_BUSY_ATTEMPTS = 20;
 
-const csvError = (error: CsvFormatError) => new ApiException(error.status, error.message);
+const csvError = (error: CsvFormatError) =>
+  new ImportException(
+    error.status === 413 ? ImportExceptionCode.FILE_TOO_LARGE : ImportExceptionCode.INVALID_FILE,
+    error.message,
+  );
+
+/** What an all-or-nothing confirm did: every row written, or none, and then the rows that could not be. */
+export type AllOrNothing =
+  { written: true; result: ConfirmResult } | { written: false; failures: RowFailure[] };
+
+/** The options of an all-or-nothing upsert: rows whose key exists update their record. */
+export const UPSERT: ConfirmOptions = { override: true, resolutions: {} };
 
 /**
  * The validate and confirm of every import: validate reads, checks, stages and analyses a file; confirm
@@ -186,26 +197,39 @@ export class ImportSessionService {
     user: AuthUser,
     importId: string,
     known?: SessionRecord,
-  ): Promise<ApiException> {
+  ): Promise<ImportException> {
     const session = known ?? (await this.store.find(importId));
-    if (!session || session.expired) return new ApiException(HttpStatus.BAD_REQUEST, SESSION_NOT_FOUND);
+    if (!session || session.expired) {
+      return new ImportException(ImportExceptionCode.SESSION_EXPIRED, SESSION_NOT_FOUND);
+    }
     if (session.owner_id !== user.id) {
-      return new ApiException(HttpStatus.FORBIDDEN, 'this import session belongs to another user');
+      return new ImportException(
+        ImportExceptionCode.SESSION_OF_ANOTHER_USER,
+        'this import session belongs to another user',
+      );
     }
     if (session.entity !== definition.entity) {
-      return new ApiException(
-        HttpStatus.BAD_REQUEST,
+      return new ImportException(
+        ImportExceptionCode.SESSION_OF_ANOTHER_ENTITY,
         `import session ${importId} is a ${session.entity} import, not a ${definition.entity} import`,
       );
     }
     if (session.status === 'completed') {
-      return new ApiException(HttpStatus.CONFLICT, 'this import session was already confirmed', {
-        import_id: importId,
-      });
+      return new ImportException(
+        ImportExceptionCode.ALREADY_CONFIRMED,
+        'this import session was already confirmed',
+        {
+          import_id: importId,
+        },
+      );
     }
-    return new ApiException(HttpStatus.CONFLICT, 'this import session is being confirmed', {
-      import_id: importId,
-    });
+    return new ImportException(
+      ImportExceptionCode.BEING_CONFIRMED,
+      'this import session is being confirmed',
+      {
+        import_id: importId,
+      },
+    );
   }
 
   /** Claims and applies a session row by row (non-atomic); answers the counters and the results. */
@@ -265,37 +289,42 @@ export class ImportSessionService {
   }
 
   /**
-   * Claims and applies a session in one transaction (all or nothing). Throws
-   * {@link TransactionRolledBackError} when a row cannot be written; nothing is written then.
+   * Claims and applies a session in one transaction (all or nothing). When a row cannot be written, nothing
+   * is written: the answer lists the rows that could not be, and the session can be confirmed again.
    */
-  async confirmTransactional(
+  async confirmAllOrNothing(
     definition: ImportDefinition,
     user: AuthUser,
     importId: string,
     requested: ConfirmOptions,
-  ): Promise<ConfirmResult> {
+  ): Promise<AllOrNothing> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
-    await this.underClaim(session.id, token, async () => {
-      await this.transactional.run(definition, session, token, options, (manager) =>
+    const failures = await this.underClaim(session.id, token, async () => {
+      const failed = await this.transactional.run(definition, session, token, options, (manager) =>
         this.store.complete(session.id, token, manager),
       );
-      this.maintenance.refreshStatistics(definition, session.id);
+      if (failed.length === 0) this.maintenance.refreshStatistics(definition, session.id);
+      return failed;
     });
-    return this.reads.confirmResult(session.id);
+    if (failures.length > 0) {
+      await this.store.release(session.id, token);
+      return { written: false, failures };
+    }
+    return { written: true, result: await this.reads.confirmResult(session.id) };
   }
 
   /**
    * Runs a confirm's work under its claim. When the work fails, the lease is released at once, so that the
    * confirm can be retried without waiting for it to lapse; a confirm that lost its claim answers 409.
    */
-  private async underClaim(sessionId: string, token: string, work: () => Promise<void>): Promise<void> {
+  private async underClaim<T>(sessionId: string, token: string, work: () => Promise<T>): Promise<T> {
     try {
-      await work();
+      return await work();
     } catch (error) {
       await this.store.release(sessionId, token);
       if (error instanceof LeaseLostError) {
-        throw new ApiException(
-          HttpStatus.CONFLICT,
+        throw new ImportException(
+          ImportExceptionCode.CLAIM_LOST,
           'this import session is being confirmed by another request',
         );
       }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ThrottlerException } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { ApiException, RawBodyException } from '../http/api.exception';
+import { DomainException } from '../http/domain.exception';
 import { isDatabaseUnavailable } from './database-errors';
 
 export interface ErrorBody {
@@ -63,6 +64,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof ThrottlerException) {
       return { status: 429, body: { code: 429, message: 'too many requests, try again later', data: null } };
+    }
+    if (exception instanceof DomainException) {
+      const status = exception.httpStatus;
+      return { status, body: { code: status, message: exception.message, data: exception.data } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
