@@ -1,4 +1,4 @@
-import { checkFields, FieldRule } from '../organizations/field-rules';
+import { checkFields, FieldRule } from '../import-session/field-rules';
 
 /**
  * The field rules of a courier customer, shared by the REST endpoints and the courier CSV import (API.md §6),

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Permission } from '../auth/permissions';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
 import { query, rowsOf, sql } from '../database/sql';
 import {
@@ -12,7 +11,7 @@ import {
   scopeRows,
   stagedColumns,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../organizations/field-rules';
+import { checkValue, FieldError } from '../import-session/field-rules';
 
 const FIELDS = ['user_code', 'first_name', 'last_name', 'branch'] as const;
 const V = stagedColumns(FIELDS);
@@ -25,7 +24,6 @@ const V = stagedColumns(FIELDS);
 export class CourierImportDefinition implements ImportDefinition {
   readonly entity = 'courier_customer';
   readonly label = 'courier customer';
-  readonly permission = Permission.CustomerAdd;
   readonly headerMode = 'positional' as const;
   readonly minCells = 3;
   readonly keyField = 'user_code';

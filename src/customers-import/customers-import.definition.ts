@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Permission } from '../auth/permissions';
 import { Sql, sql } from '../database/sql';
 import {
   ApplyScope,
@@ -9,7 +8,7 @@ import {
   ParsedRow,
   stagedColumns,
 } from '../import-session/import-definition';
-import { ORGANIZATION_COLUMNS, OrganizationImport } from '../organizations/organization-import';
+import { ORGANIZATION_COLUMNS, OrganizationImport } from '../organizations/organization-import.definition';
 import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
 
 const FIELDS = [...ORGANIZATION_FIELDS, 'distributor', 'distributor_id'] as const;
@@ -24,7 +23,6 @@ const DISTRIBUTOR = FIELDS.indexOf('distributor');
 export class CustomersImportDefinition extends OrganizationImport {
   readonly entity = 'customer';
   readonly label = 'customer';
-  readonly permission = Permission.CustomerImport;
   protected readonly table = 'customers';
   protected readonly placeholderVatsMatch = false;
   override readonly columns: readonly ImportColumn[] = [

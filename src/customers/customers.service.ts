@@ -3,7 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { Distributor } from '../distributors/distributor.entity';
-import { ExtraColumns, OrganizationRestService, toOrganizationDto } from '../organizations/organization-rest';
+import {
+  ExtraColumns,
+  OrganizationRestService,
+  toOrganizationDto,
+} from '../organizations/organization-rest.service';
 import { CustomerBodyDto, CustomerDto, CustomerListQueryDto } from './customer.dto';
 import { Customer } from './customer.entity';
 

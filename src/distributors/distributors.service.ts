@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { OrganizationDto } from '../organizations/organization.dto';
-import { OrganizationRestService, toOrganizationDto } from '../organizations/organization-rest';
+import { OrganizationRestService, toOrganizationDto } from '../organizations/organization-rest.service';
 import { Distributor } from './distributor.entity';
 
 /** Distributors: the shared organization resource, with nothing of their own. */

@@ -1,7 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Sql, sql } from '../database/sql';
-import { Permission } from '../auth/permissions';
-import { FieldError } from '../organizations/field-rules';
+import { FieldError } from './field-rules';
 
 /** A column of an import file. */
 export interface ImportColumn {
@@ -92,8 +91,6 @@ export interface ImportDefinition {
   minCells?: number;
   /** The field reported on a `duplicate_in_csv` error. */
   keyField: string;
-  /** The permission a caller needs to validate and confirm. */
-  permission: Permission;
   /** The table a confirm writes (its statistics are refreshed after a large confirm). */
   writes: string;
   /**

@@ -1,4 +1,4 @@
-import { FieldError } from '../organizations/field-rules';
+import { FieldError } from './field-rules';
 
 export type RowStatus = 'valid' | 'warning' | 'ambiguous' | 'error';
 export type RowOutcome = 'created' | 'updated' | 'skipped' | 'failed';

@@ -4,7 +4,7 @@ import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { uuidV7 } from '../common/uuid-v7';
-import { charLength, FieldError } from '../organizations/field-rules';
+import { charLength, FieldError } from './field-rules';
 import { CsvDocument, CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
 import { ImportContext, ImportDefinition, ParsedRow, stagedColumns } from './import-definition';

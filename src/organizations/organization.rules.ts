@@ -1,4 +1,4 @@
-import { FieldRule } from './field-rules';
+import { FieldRule } from '../import-session/field-rules';
 
 /** The columns of a customer or a distributor, in template order (API.md §4). */
 export const ORGANIZATION_FIELDS = [

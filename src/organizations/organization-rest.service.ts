@@ -4,7 +4,7 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
 import { ApiException, notFound } from '../common/http/api.exception';
 import { Page } from '../common/http/envelope';
 import { likePattern } from '../common/http/page-query.dto';
-import { checkFields, FieldError, FieldValues } from './field-rules';
+import { checkFields, FieldError, FieldValues } from '../import-session/field-rules';
 import { OrganizationBodyDto, OrganizationDto, OrganizationListQueryDto } from './organization.dto';
 import { OrganizationEntity } from './organization.entity';
 import { ORGANIZATION_RULES } from './organization.rules';

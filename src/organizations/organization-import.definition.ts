@@ -1,5 +1,4 @@
 import { EntityManager } from 'typeorm';
-import { Permission } from '../auth/permissions';
 import { query, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
@@ -10,7 +9,7 @@ import {
   scopeRows,
   stagedColumns,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from './field-rules';
+import { checkValue, FieldError } from '../import-session/field-rules';
 import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
 /** Header names accepted for each organization column, besides the column's own name. */
@@ -45,7 +44,6 @@ if (ORGANIZATION_RULES.some((rule, i) => rule.field !== ORGANIZATION_FIELDS[i]))
 export abstract class OrganizationImport implements ImportDefinition {
   abstract readonly entity: string;
   abstract readonly label: string;
-  abstract readonly permission: Permission;
   /** The table written: `customers` or `distributors`. */
   protected abstract readonly table: 'customers' | 'distributors';
   /** Whether placeholder VATs (empty or all zeros) count as duplicates and look-up keys. */
