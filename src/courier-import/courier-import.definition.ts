@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { query, rowsOf, sql } from '../database/sql';
+import { execute, query, rowsOf, sql } from '../database/sql';
 import {
   ApplyScope,
   ImportColumn,
@@ -63,14 +63,15 @@ export class CourierImportDefinition implements ImportDefinition {
    * `INSERT … ON CONFLICT DO UPDATE`, where `xmax = 0` tells a created record from an updated one. Only the
    * updated rows get an outcome row.
    */
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
     const staged = (column: keyof typeof V) => sql.raw(`r.${V[column]}`);
     if (scope.retry) {
-      await query(
-        manager,
-        sql`WITH upserted AS (
+      const [{ written }] = rowsOf<{ written: number }>(
+        await query(
+          manager,
+          sql`WITH upserted AS (
               INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
               SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
@@ -79,13 +80,16 @@ export class CourierImportDefinition implements ImportDefinition {
                 first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
                 updated_at = now()
               RETURNING id, user_code, (xmax = 0) AS inserted
+            ), recorded AS (
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+              SELECT ${scope.session}, r.row_number, 'updated', u.id
+              FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
+              WHERE NOT u.inserted
             )
-            INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-            SELECT ${scope.session}, r.row_number, 'updated', u.id
-            FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
-            WHERE NOT u.inserted`,
+            SELECT count(*)::int AS written FROM upserted`,
+        ),
       );
-      return;
+      return written;
     }
     const [{ matched, updated }] = rowsOf<{ matched: number; updated: number }>(
       await query(
@@ -107,13 +111,14 @@ export class CourierImportDefinition implements ImportDefinition {
       ),
     );
     if (updated !== matched) throw new StaleMatchError();
-    await query(
+    const created = await execute(
       manager,
       sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
           SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
                  ${staged('branch')}
           FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );
+    return updated + created;
   }
 }
 

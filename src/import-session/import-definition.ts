@@ -115,8 +115,12 @@ export interface ImportDefinition {
    * statements. A record created from a row takes the row's `target_id`; every row written another way
    * (updated) or found unwritable gets its outcome in `import_row_outcomes`, in the same transaction. The
    * core derives every other outcome from the row's status and the options.
+   *
+   * Answers how many records it wrote (created or updated). The core checks it against the outcomes it will
+   * report as written, in the same transaction, and fails the batch when they differ: an INSERT that skipped
+   * a row never shows as `created`.
    */
-  apply(manager: EntityManager, scope: ApplyScope): Promise<void>;
+  apply(manager: EntityManager, scope: ApplyScope): Promise<number>;
 }
 
 /** Per-session facts a definition may need, fixed at validate (e.g. the courier of a courier import). */

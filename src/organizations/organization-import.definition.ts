@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { query, Sql, sql } from '../database/sql';
+import { execute, query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
   ImportColumn,
@@ -110,12 +110,12 @@ export abstract class OrganizationImport implements ImportDefinition {
     return sql``;
   }
 
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const { options } = scope;
     const v = this.v;
     const table = sql.raw(this.table);
     const extra = this.extraInsert(scope);
-    await query(
+    const created = await execute(
       manager,
       sql`INSERT INTO ${table} (id, ${sql.raw(COLUMNS)}${extra.columns})
           SELECT r.target_id, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
@@ -123,23 +123,28 @@ export abstract class OrganizationImport implements ImportDefinition {
           WHERE ${scopeRows(scope)}
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
     );
-    if (!options.override) return;
+    if (!options.override) return created;
     // The record found at validate, if it is still live; a row whose record was archived since fails.
-    await query(
-      manager,
-      sql`WITH updated AS (
-            UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
-              updated_at = now()
-            FROM import_rows src
-            WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-              AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
-            RETURNING src.row_number, ${table}.id
-          )
-          INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
-          SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
-                 CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
-          FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
-          WHERE ${scopeRows(scope)} AND r.status = 'warning'`,
+    const [{ updated }] = rowsOf<{ updated: number }>(
+      await query(
+        manager,
+        sql`WITH updated AS (
+              UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
+                updated_at = now()
+              FROM import_rows src
+              WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
+                AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
+              RETURNING src.row_number, ${table}.id
+            ), recorded AS (
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+              SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
+                     CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
+              FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
+              WHERE ${scopeRows(scope)} AND r.status = 'warning'
+            )
+            SELECT count(*)::int AS updated FROM updated`,
+      ),
     );
+    return created + updated;
   }
 }
