@@ -4,16 +4,21 @@ import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.ru
 import { execute, query, rowsOf, sql } from '../database/sql';
 import {
   ApplyScope,
+  checkCells,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  ruleColumn,
   scopeRows,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../import-session/field-rules';
+import { FieldError } from '../import-session/field-rules';
 
-const FIELDS = ['user_code', 'first_name', 'last_name', 'branch'] as const;
+/** Positional columns, each with the rule of the REST endpoints. */
+const COLUMNS: readonly ImportColumn[] = COURIER_CUSTOMER_RULES.map((rule) => ruleColumn(rule));
+const FIELDS = stagedFields(COLUMNS);
 const V = stagedColumns(FIELDS);
 
 /**
@@ -28,20 +33,15 @@ export class CourierImportDefinition implements ImportDefinition {
   readonly minCells = 3;
   readonly keyField = 'user_code';
   readonly writes = 'courier_customers';
-  readonly columns: readonly ImportColumn[] = FIELDS.map((field) => ({
-    field,
-    required: field !== 'branch',
-  }));
+  readonly columns = COLUMNS;
   readonly fields: readonly string[] = FIELDS;
 
   /** The rules of the REST endpoints; a missing required value is staged as `''`. */
   parse(cells: readonly string[]): ParsedRow {
     const values: (string | null)[] = [null, null, null, null];
     const errors: FieldError[] = [];
-    for (let i = 0; i < COURIER_CUSTOMER_RULES.length; i++) {
-      checkValue(COURIER_CUSTOMER_RULES[i], cells[i], values, i, errors);
-      if (values[i] === null && COURIER_CUSTOMER_RULES[i].required) values[i] = '';
-    }
+    checkCells(COLUMNS, cells, values, errors);
+    for (let i = 0; i < COLUMNS.length; i++) if (values[i] === null && COLUMNS[i].required) values[i] = '';
     const userCode = values[0];
     return { values, errors, key: userCode === '' ? null : userCode };
   }
@@ -66,7 +66,7 @@ export class CourierImportDefinition implements ImportDefinition {
   async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
-    const staged = (column: keyof typeof V) => sql.raw(`r.${V[column]}`);
+    const staged = (column: string) => sql.raw(`r.${V[column]}`);
     if (scope.retry) {
       const [{ written }] = rowsOf<{ written: number }>(
         await query(

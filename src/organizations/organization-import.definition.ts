@@ -1,40 +1,37 @@
 import { EntityManager } from 'typeorm';
 import { execute, query, rowsOf, Sql, sql } from '../database/sql';
+import { FieldError } from '../import-session/field-rules';
 import {
   ApplyScope,
+  checkCells,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  ruleColumn,
   scopeRows,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../import-session/field-rules';
 import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
-/** Header names accepted for each organization column, besides the column's own name. */
+const RULE = Object.fromEntries(ORGANIZATION_RULES.map((rule) => [rule.field, rule]));
+
+/** The organization columns: each with its rule and the header names accepted besides its own. */
 export const ORGANIZATION_COLUMNS: readonly ImportColumn[] = [
-  { field: 'company_name', required: true, aliases: ['name', 'company', 'company name', 'ragione sociale'] },
-  { field: 'description', aliases: ['descrizione'] },
-  {
-    field: 'vat_number',
-    required: true,
-    aliases: ['vat', 'piva', 'p_iva', 'partita iva', 'vat_id', 'vat number'],
-  },
-  { field: 'address', aliases: ['indirizzo', 'street'] },
-  { field: 'city', aliases: ['città', 'citta', 'town'] },
-  { field: 'main_contact', aliases: ['contact', 'main contact', 'referente'] },
-  { field: 'email', aliases: ['e-mail', 'mail'] },
-  { field: 'phone', aliases: ['telephone', 'tel', 'phone_number', 'telefono'] },
-  { field: 'language', aliases: ['lang', 'lingua'] },
-  { field: 'notes', aliases: ['note', 'comments'] },
+  ruleColumn(RULE.company_name, ['name', 'company', 'company name', 'ragione sociale']),
+  ruleColumn(RULE.description, ['descrizione']),
+  ruleColumn(RULE.vat_number, ['vat', 'piva', 'p_iva', 'partita iva', 'vat_id', 'vat number']),
+  ruleColumn(RULE.address, ['indirizzo', 'street']),
+  ruleColumn(RULE.city, ['città', 'citta', 'town']),
+  ruleColumn(RULE.main_contact, ['contact', 'main contact', 'referente']),
+  ruleColumn(RULE.email, ['e-mail', 'mail']),
+  ruleColumn(RULE.phone, ['telephone', 'tel', 'phone_number', 'telefono']),
+  ruleColumn(RULE.language, ['lang', 'lingua']),
+  ruleColumn(RULE.notes, ['note', 'comments']),
 ];
 
 const COLUMNS = ORGANIZATION_FIELDS.join(', ');
-const VAT = ORGANIZATION_FIELDS.indexOf('vat_number');
-if (ORGANIZATION_RULES.some((rule, i) => rule.field !== ORGANIZATION_FIELDS[i])) {
-  throw new Error('ORGANIZATION_RULES must list the fields in the order of ORGANIZATION_FIELDS');
-}
 
 /**
  * What customers and distributors share as imports: the columns and rules of API.md §4, the VAT as key,
@@ -54,17 +51,16 @@ export abstract class OrganizationImport implements ImportDefinition {
     return this.table;
   }
   readonly columns: readonly ImportColumn[] = ORGANIZATION_COLUMNS;
-  readonly fields: readonly string[] = ORGANIZATION_FIELDS;
+  readonly fields: readonly string[] = stagedFields(ORGANIZATION_COLUMNS);
   /** The staged column of each field. */
-  protected readonly v: Record<string, string> = stagedColumns(ORGANIZATION_FIELDS);
+  protected readonly v: Record<string, string> = stagedColumns(this.fields);
+  private readonly vat = this.fields.indexOf('vat_number');
 
   parse(cells: readonly string[]): ParsedRow {
     const values = new Array<string | null>(this.fields.length).fill(null);
     const errors: FieldError[] = [];
-    for (let i = 0; i < ORGANIZATION_RULES.length; i++) {
-      checkValue(ORGANIZATION_RULES[i], cells[i], values, i, errors);
-    }
-    const vat = values[VAT];
+    checkCells(this.columns, cells, values, errors);
+    const vat = values[this.vat];
     const key = vat === null || (!this.placeholderVatsMatch && isPlaceholderVat(vat)) ? null : vatKey(vat);
     return { values, errors, key };
   }
