@@ -2,41 +2,16 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { json, NextFunction, Request, Response } from 'express';
+import { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { answerAfterSmallBody } from './common/http/answer-after-body';
+import { LARGE_JSON_ROUTES } from './common/http/json-body.interceptor';
 import { AppConfig } from './config/config';
 import { createOpenApiDocument } from './openapi-document';
 
-/** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
-export const LARGE_JSON_ROUTES = ['/api/customers/import'];
-
 const ACCEPTED_BODY_TYPES = ['application/json', 'multipart/form-data'];
-
-interface BodyParserError extends Error {
-  type?: string;
-  status?: number;
-}
-
-function bodyError(error: BodyParserError): { status: number; message: string } | undefined {
-  switch (error.type) {
-    case 'entity.too.large':
-      return { status: 413, message: 'request body is too large' };
-    case 'entity.parse.failed':
-      return { status: 400, message: 'malformed JSON body' };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return { status: 415, message: 'unsupported body encoding' };
-    case 'request.aborted':
-      return { status: 400, message: 'request aborted' };
-    default:
-      return error.status && error.status >= 400 && error.status < 500
-        ? { status: error.status, message: 'bad request body' }
-        : undefined;
-  }
-}
 
 /** Routes whose errors keep the courier import's body (API.md §6, §8). */
 const COURIER_IMPORT_ROUTE = /^\/api\/courier-customers\/import(\/|$)/;
@@ -92,23 +67,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     }
     next();
   });
-  // Exactly these paths: app.use(route, …) would also match every path below them (…/import/confirm).
-  const largeJson = json({ limit: config.import.maxFileBytes });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    LARGE_JSON_ROUTES.includes(req.path) ? largeJson(req, res, next) : next(),
-  );
-  app.use(json({ limit: config.http.jsonBodyLimit }));
-  // Every JSON body of the API is an object; say so rather than "property 0 should not exist".
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (Array.isArray(req.body))
-      return sendBodyError(req, res, 400, 'the JSON body must be an object, not an array');
-    next();
-  });
-  app.use((error: BodyParserError, req: Request, res: Response, next: NextFunction) => {
-    const known = bodyError(error);
-    if (!known) return next(error);
-    sendBodyError(req, res, known.status, known.message);
-  });
+  // JSON bodies are read after the guards, by JsonBodyInterceptor.
 
   // Swagger UI at /docs keeps the token across reloads (persistAuthorization); the same document as openapi.json.
   SwaggerModule.setup('docs', app, createOpenApiDocument(app), {

@@ -1,5 +1,6 @@
+import { JsonBodyInterceptor } from './common/http/json-body.interceptor';
 import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -85,6 +86,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({
