@@ -8,6 +8,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { AppConfig } from './config/config';
 import { createOpenApiDocument } from './openapi-document';
+import { findUnsafeString, unsafeStringMessage } from './common/validation/string-safety';
 
 /** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
 export const LARGE_JSON_ROUTES = ['/api/customers/import'];
@@ -41,7 +42,13 @@ function bodyError(error: BodyParserError): { status: number; message: string } 
 const COURIER_IMPORT_ROUTE = /^\/api\/courier-customers\/import(\/|$)/;
 
 /** Answers a body that cannot be read in the route's own error shape. */
-function sendBodyError(req: Request, res: Response, status: number, message: string): void {
+function sendBodyError(
+  req: Request,
+  res: Response,
+  status: number,
+  message: string,
+  errors?: { field: string; message: string }[],
+): void {
   const oneShot = LARGE_JSON_ROUTES.includes(req.path);
   const courier = COURIER_IMPORT_ROUTE.test(req.path);
   res
@@ -50,8 +57,8 @@ function sendBodyError(req: Request, res: Response, status: number, message: str
       oneShot
         ? { error: message }
         : courier
-          ? { status: 'error', message, errors: [] }
-          : { code: status, message, data: null },
+          ? { status: 'error', message, errors: errors ?? [] }
+          : { code: status, message, data: errors ? { errors } : null },
     );
 }
 
@@ -65,7 +72,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       strictTransportSecurity: false,
     }),
   );
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.http.trustProxy);
+  // Answers of the API hold customer data: no shared cache or browser history may keep them.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   // A request body must be JSON or a multipart upload; anything else is refused before it is read.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -107,13 +119,25 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     if (!known) return next(error);
     sendBodyError(req, res, known.status, known.message);
   });
-
-  // Swagger UI at /docs keeps the token across reloads (persistAuthorization); the same document as openapi.json.
-  SwaggerModule.setup('docs', app, createOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs-json',
-    customSiteTitle: 'Rowgate API',
-    swaggerOptions: { persistAuthorization: true },
+  // A NUL or a lone surrogate in any string of the query or a JSON body is a 400 naming the field. The
+  // one-shot import's CSV text is checked by that import, row by row.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const unsafe =
+      findUnsafeString(req.query) ??
+      (LARGE_JSON_ROUTES.includes(req.path) ? undefined : findUnsafeString(req.body));
+    if (!unsafe) return next();
+    sendBodyError(req, res, 400, unsafeStringMessage(unsafe), [unsafe]);
   });
+
+  // Swagger UI at /docs (DOCS_ENABLED), the same document as openapi.json. Outside production it keeps the
+  // token across reloads; in production the token is never written to the browser's storage.
+  if (config.docsEnabled) {
+    SwaggerModule.setup('docs', app, createOpenApiDocument(app), {
+      jsonDocumentUrl: 'docs-json',
+      customSiteTitle: 'Rowgate API',
+      swaggerOptions: { persistAuthorization: !config.production },
+    });
+  }
 }
 
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<INestApplication> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { verifyPassword } from '../users/password';
+import { passwordTooLong } from '../users/password-policy';
 import { UsersService } from '../users/users.service';
 import { LoginDto, TokenDto } from './auth.dto';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from './jwt.strategy';
@@ -18,7 +19,9 @@ export class AuthService {
   /** Exchanges an email and password for a token. Unknown email and wrong password answer alike. */
   async login(dto: LoginDto): Promise<TokenDto> {
     const user = await this.users.findForLogin(dto.email);
-    if (!(await verifyPassword(dto.password, user?.passwordHash)) || !user) {
+    // bcrypt would compare only the first 72 bytes: a longer password never matches.
+    const matches = await verifyPassword(dto.password, user?.passwordHash);
+    if (!matches || !user || passwordTooLong(dto.password)) {
       throw new UnauthorizedException('invalid email or password');
     }
     return this.issue({ id: user.id, role: user.role, courierId: user.courierId, email: user.email });

@@ -19,6 +19,8 @@ interface TokenClaims {
   email?: unknown;
   iss?: unknown;
   aud?: unknown;
+  exp?: unknown;
+  iat?: unknown;
 }
 
 type KeyCallback = (error: Error | null, key?: string | Buffer) => void;
@@ -69,6 +71,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const audiences = Array.isArray(claims.aud) ? (claims.aud as unknown[]) : [claims.aud];
     if (claims.iss !== issuer || !audiences.includes(audience)) throw new UnauthorizedException();
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new UnauthorizedException();
+    // Every token must expire; this service's own tokens live at most JWT_MAX_LIFETIME.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new UnauthorizedException();
+    if (!external) {
+      const now = Math.floor(Date.now() / 1000);
+      const max = this.config.jwt.maxLifetime;
+      const issuedAt = typeof claims.iat === 'number' ? claims.iat : now;
+      if (claims.exp - now > max || claims.exp - issuedAt > max) throw new UnauthorizedException();
+    }
     if (!ROLES.includes(claims.role as Role)) throw new UnauthorizedException();
     const role = claims.role as Role;
     let courierId: string | null = null;

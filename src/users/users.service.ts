@@ -8,6 +8,7 @@ import { ApiException } from '../common/http/api.exception';
 import { Page } from '../common/http/envelope';
 import { likePattern, PageQueryDto } from '../common/http/page-query.dto';
 import { hashPassword } from './password';
+import { passwordProblem } from './password-policy';
 import { CreateUserDto, UserDto } from './user.dto';
 import { User } from './user.entity';
 
@@ -45,6 +46,12 @@ export class UsersService implements OnApplicationBootstrap {
     if (courierId && !(await this.couriers.existsBy({ id: courierId }))) {
       throw new ApiException(HttpStatus.NOT_FOUND, 'courier not found', {
         errors: [{ field: 'courier_id', message: 'not_found' }],
+      });
+    }
+    const problem = passwordProblem(dto.password);
+    if (problem) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, problem, {
+        errors: [{ field: 'password', message: problem }],
       });
     }
     const passwordHash = await hashPassword(dto.password);
