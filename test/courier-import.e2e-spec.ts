@@ -87,6 +87,18 @@ describe('courier customers import (one transaction)', () => {
       expect(await countAll()).toBe(0);
     });
 
+    it('must be a UUID (400 naming the field); nothing is written', async () => {
+      const res = await upload(admin, lines(HEADER, 'C1,Ada,Lovelace'), { target_courier_id: 'nope' }).expect(
+        400,
+      );
+      expect(res.body).toEqual({
+        status: 'error',
+        message: 'target_courier_id must be a UUID',
+        errors: [{ field: 'target_courier_id', message: 'invalid_format' }],
+      });
+      expect(await countAll()).toBe(0);
+    });
+
     it('answers 401 in the contract body without a token', async () => {
       const res = await request(t.http)
         .post('/api/courier-customers/import')
