@@ -2,7 +2,7 @@ import request from 'supertest';
 import { JwtService } from '@nestjs/jwt';
 import { Role } from '../src/auth/permissions';
 import { hashPassword } from '../src/users/password';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, truncateAll, userToken } from './support/test-app';
 
 describe('authentication and accounts', () => {
   let t: TestApp;
@@ -20,6 +20,11 @@ describe('authentication and accounts', () => {
     ]);
     adminToken = (await login('admin@example.com', 'admin-password')).body.access_token;
   });
+
+  const courierToken = async () => {
+    const [{ id }] = await t.dataSource.query(`INSERT INTO couriers (name) VALUES ('C') RETURNING id`);
+    return userToken(t.dataSource, Role.Courier, { courierId: id });
+  };
 
   const login = (email: string, password: string) =>
     request(t.http).post('/api/auth/login').send({ email, password });
@@ -103,12 +108,12 @@ describe('authentication and accounts', () => {
     it('403 when the role lacks the permission', async () => {
       const res = await request(t.http)
         .get('/api/users')
-        .set(bearer(tokenFor(Role.Manager)))
+        .set(bearer(await userToken(t.dataSource, Role.Manager)))
         .expect(403);
       expect(res.body).toEqual({ code: 403, message: 'missing permission: account:manage', data: null });
       await request(t.http)
         .post('/api/couriers')
-        .set(bearer(tokenFor(Role.Courier, { courierId: '7c1f5d3e-2d5b-4f7e-9c1a-0b8e6c2d4f11' })))
+        .set(bearer(await courierToken()))
         .send({ name: 'X' })
         .expect(403);
     });
@@ -202,6 +207,7 @@ describe('authentication and accounts', () => {
         email: 'admin@example.com',
         role: 'admin',
         courier_id: null,
+        disabled: false,
         created_at: expect.any(String),
       });
     });

@@ -1,6 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  insertUser,
+  startTestApp,
+  TestApp,
+  tokenFor,
+  truncateAll,
+  userToken,
+} from './support/test-app';
 
 const HEADER = 'user_code,first_name,last_name,branch';
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
@@ -9,8 +18,10 @@ describe('courier customers import (one transaction)', () => {
   let t: TestApp;
   let courierA: string;
   let courierB: string;
-  const admin = tokenFor(Role.Admin, { id: 'admin-1' });
-  const manager = tokenFor(Role.Manager, { id: 'manager-1' });
+  const adminId = randomUUID();
+  const managerId = randomUUID();
+  const admin = tokenFor(Role.Admin, { id: adminId });
+  const manager = tokenFor(Role.Manager, { id: managerId });
   let courierUser: string;
 
   const upload = (token: string, content: string, fields: Record<string, string> = {}, path = '') => {
@@ -33,10 +44,12 @@ describe('courier customers import (one transaction)', () => {
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON courier_customers');
     await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, adminId, Role.Admin);
+    await insertUser(t.dataSource, managerId, Role.Manager);
     [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
       `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
     );
-    courierUser = tokenFor(Role.Courier, { id: 'rider-1', courierId: courierA });
+    courierUser = await userToken(t.dataSource, Role.Courier, { courierId: courierA });
   });
 
   it('upserts by user_code: creates, then updates on a second upload; header and short rows skipped', async () => {

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { confirm, csv, HEADER, org, validate } from './support/imports';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  insertUser,
+  startTestApp,
+  TestApp,
+  tokenFor,
+  truncateAll,
+  userToken,
+} from './support/test-app';
 
 /** The validate phase of API.md §3/§4 over HTTP: CSV reading, field codes, statuses, sessions, paging. */
 
@@ -99,17 +107,29 @@ function pseudoRandomBytes(length: number, seed: number): Buffer {
 
 describe('import validate (API.md §3, §4)', () => {
   let t: TestApp;
-  const adminId = `admin-${randomUUID()}`;
-  const managerId = `manager-${randomUUID()}`;
+  const adminId = randomUUID();
+  const managerId = randomUUID();
+  const otherManagerId = randomUUID();
   const admin = tokenFor(Role.Admin, { id: adminId });
   const manager = tokenFor(Role.Manager, { id: managerId });
-  const otherManager = tokenFor(Role.Manager, { id: `manager-${randomUUID()}` });
+  const otherManager = tokenFor(Role.Manager, { id: otherManagerId });
+
+  /** A courier user of a courier created for it. */
+  const courierUserToken = async () => {
+    const [{ id }] = await t.dataSource.query(`INSERT INTO couriers (name) VALUES ('C') RETURNING id`);
+    return userToken(t.dataSource, Role.Courier, { courierId: id });
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
-  beforeEach(() => truncateAll(t.dataSource));
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, adminId, Role.Admin);
+    await insertUser(t.dataSource, managerId, Role.Manager);
+    await insertUser(t.dataSource, otherManagerId, Role.Manager);
+  });
 
   async function sessionCount(): Promise<number> {
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM import_sessions`);
@@ -941,7 +961,7 @@ describe('import validate (API.md §3, §4)', () => {
 
   describe('roles', () => {
     it('a courier may not validate customers; a manager may validate customers but not distributors', async () => {
-      const courier = tokenFor(Role.Courier, { courierId: randomUUID() });
+      const courier = await courierUserToken();
       const content = csv(MIN, 'A,IT1');
       const byCourier = await validate(t, courier, 'customers', content);
       await expectRefused(byCourier, 403);
@@ -971,7 +991,7 @@ describe('import validate (API.md §3, §4)', () => {
       expect(dist.text.trim()).toBe(HEADER);
       await request(t.http)
         .get('/api/customers/import/template')
-        .set(bearer(tokenFor(Role.Courier, { courierId: randomUUID() })))
+        .set(bearer(await courierUserToken()))
         .expect(403);
       // The template is itself a valid header.
       const roundTrip = await customers(`${res.text}Acme,,IT1,,,,,,,,\r\n`).expect(200);

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { csv, HEADER, org } from './support/imports';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, truncateAll, userToken } from './support/test-app';
 
 describe('POST /api/customers/import (one-shot, one transaction)', () => {
   let t: TestApp;
-  const admin = tokenFor(Role.Admin);
+  let admin: string;
   const post = (body: unknown, token = admin) =>
     request(t.http)
       .post('/api/customers/import')
@@ -21,6 +21,7 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers');
     await truncateAll(t.dataSource);
+    admin = await userToken(t.dataSource, Role.Admin);
   });
 
   it('creates on a first run and updates by VAT on a second, listing the rows it did not write', async () => {
@@ -82,7 +83,7 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
   it('401 {error} without a valid token, 403 {error} for a manager', async () => {
     const res = await request(t.http).post('/api/customers/import').send({ content: 'x' }).expect(401);
     expect(res.body).toEqual({ error: expect.any(String) });
-    const forbidden = await post({ content: 'x' }, tokenFor(Role.Manager)).expect(403);
+    const forbidden = await post({ content: 'x' }, await userToken(t.dataSource, Role.Manager)).expect(403);
     expect(forbidden.body).toEqual({ error: expect.any(String) });
   });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, truncateAll, userToken } from './support/test-app';
 
 const UNKNOWN_ID = '7c1f5d3e-2d5b-4f7e-9c1a-0b8e6c2d4f11';
 
@@ -19,15 +19,23 @@ const FULL = {
 
 describe('customers and distributors REST', () => {
   let t: TestApp;
-  const admin = tokenFor(Role.Admin);
-  const manager = tokenFor(Role.Manager);
-  const courier = tokenFor(Role.Courier, { courierId: UNKNOWN_ID });
+  let admin: string;
+  let manager: string;
+  let courier: string;
 
   beforeAll(async () => {
     t = await startTestApp();
   });
   afterAll(() => t.close());
-  beforeEach(() => truncateAll(t.dataSource));
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    admin = await userToken(t.dataSource, Role.Admin);
+    manager = await userToken(t.dataSource, Role.Manager);
+    const [{ id: courierId }] = await t.dataSource.query(
+      `INSERT INTO couriers (name) VALUES ('R') RETURNING id`,
+    );
+    courier = await userToken(t.dataSource, Role.Courier, { courierId });
+  });
 
   const api = (token = admin) => ({
     get: (path: string) => request(t.http).get(`/api${path}`).set(bearer(token)),

@@ -1,8 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { tableCounts } from './support/table-counts';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  insertUser,
+  startTestApp,
+  TestApp,
+  tokenFor,
+  truncateAll,
+  userToken,
+} from './support/test-app';
 
 /**
  * Properties of the imports on the real PostgreSQL, for random files and random confirm options, checked
@@ -148,8 +157,16 @@ const COLUMNS = `company_name, description, vat_number, address, city, main_cont
 
 describe('properties (fast-check, real PostgreSQL)', () => {
   let t: TestApp;
-  const manager = tokenFor(Role.Manager, { id: 'property-manager' });
-  const admin = tokenFor(Role.Admin, { id: 'property-admin' });
+  const managerId = randomUUID();
+  const adminId = randomUUID();
+  const manager = tokenFor(Role.Manager, { id: managerId });
+  const admin = tokenFor(Role.Admin, { id: adminId });
+  /** Empties the database but keeps the two users the tokens belong to. */
+  const reset = async () => {
+    await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, managerId, Role.Manager);
+    await insertUser(t.dataSource, adminId, Role.Admin);
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ IMPORT_BATCH_SIZE: '4', LOG_LEVEL: 'silent' });
@@ -157,7 +174,7 @@ describe('properties (fast-check, real PostgreSQL)', () => {
   afterAll(() => t.close());
 
   async function seedDirectory(): Promise<Directory> {
-    await truncateAll(t.dataSource);
+    await reset();
     const [solo, twin0, twin1]: { id: string }[] = await t.dataSource.query(
       `INSERT INTO distributors (company_name, vat_number) VALUES ('Solo', 'DS1'), ('Twin', 'DT1'), ('Twin', 'DT2')
        RETURNING id`,
@@ -369,7 +386,7 @@ describe('properties (fast-check, real PostgreSQL)', () => {
   it('courier import: a file writes every row or none', async () => {
     await fc.assert(
       fc.asyncProperty(courierFile, fc.boolean(), async (lines, preview) => {
-        await truncateAll(t.dataSource);
+        await reset();
         const [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
           `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
         );
@@ -384,7 +401,7 @@ describe('properties (fast-check, real PostgreSQL)', () => {
              FROM courier_customers ORDER BY courier_id, user_code`,
           );
         const before = await snapshot();
-        const rider = tokenFor(Role.Courier, { id: 'property-rider', courierId: courierA });
+        const rider = await userToken(t.dataSource, Role.Courier, { courierId: courierA });
         const token = preview ? rider : admin;
 
         // The model: header skipped, short rows skipped, any invalid row refuses the file.

@@ -10,7 +10,16 @@ import { hashPassword } from '../src/users/password';
 import { rsaKey, JwksServer, signHs256, signRs256, startJwksServer } from './support/jwks';
 import { sendWithoutFinishing } from './support/slow-request';
 import { tableCounts } from './support/table-counts';
-import { bearer, startTestApp, TestApp, TEST_SECRET, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  insertUser,
+  startTestApp,
+  TestApp,
+  TEST_SECRET,
+  tokenFor,
+  truncateAll,
+  userToken,
+} from './support/test-app';
 
 /** Security properties a user of the API relies on (API.md §1, §4, §6, §7, §8), on one running service. */
 
@@ -56,8 +65,10 @@ describe('security', () => {
   let jwks: JwksServer;
   let t: TestApp;
   let port: number;
-  const admin = tokenFor(Role.Admin, { id: 'security-admin' });
-  const manager = tokenFor(Role.Manager, { id: 'security-manager' });
+  const adminId = randomUUID();
+  const managerId = randomUUID();
+  const admin = tokenFor(Role.Admin, { id: adminId });
+  const manager = tokenFor(Role.Manager, { id: managerId });
 
   beforeAll(async () => {
     jwks = await startJwksServer();
@@ -76,7 +87,11 @@ describe('security', () => {
     await t?.close();
     await jwks?.close();
   });
-  beforeEach(() => truncateAll(t.dataSource));
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, adminId, Role.Admin);
+    await insertUser(t.dataSource, managerId, Role.Manager);
+  });
 
   // ------------------------------------------------------------------------------------------------------- JWT
 
@@ -158,8 +173,8 @@ describe('security', () => {
       [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
         `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
       );
-      riderA = tokenFor(Role.Courier, { id: 'rider-a', courierId: courierA });
-      riderB = tokenFor(Role.Courier, { id: 'rider-b', courierId: courierB });
+      riderA = await userToken(t.dataSource, Role.Courier, { courierId: courierA });
+      riderB = await userToken(t.dataSource, Role.Courier, { courierId: courierB });
     });
 
     const preview = (token: string, content: string) =>

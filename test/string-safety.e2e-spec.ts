@@ -1,15 +1,18 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, truncateAll, userToken } from './support/test-app';
 
 describe('strings PostgreSQL cannot store: 400 naming the field', () => {
   let t: TestApp;
-  const admin = tokenFor(Role.Admin);
+  let admin: string;
   beforeAll(async () => {
     t = await startTestApp({ LOGIN_THROTTLE_LIMIT: '1000' });
   });
   afterAll(() => t.close());
-  beforeEach(() => truncateAll(t.dataSource));
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    admin = await userToken(t.dataSource, Role.Admin);
+  });
 
   const count = async (table: string) =>
     (await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;

@@ -2,14 +2,18 @@ import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../src/auth/jwt.strategy';
 import { hashPassword } from '../src/users/password';
-import { bearer, startTestApp, TEST_SECRET, TestApp, truncateAll } from './support/test-app';
+import { Role } from '../src/auth/permissions';
+import { bearer, insertUser, startTestApp, TEST_SECRET, TestApp, truncateAll } from './support/test-app';
+
+const ADMIN_ID = '6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11';
 
 /** Signs a local token with exactly the claims given (no defaults added). */
 const sign = (claims: Record<string, unknown>) =>
   new JwtService({}).sign(
     {
       role: 'admin',
-      sub: '6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11',
+      sub: ADMIN_ID,
+      ver: 0,
       iss: LOCAL_ISSUER,
       aud: LOCAL_AUDIENCE,
       ...claims,
@@ -23,7 +27,10 @@ describe('token rules, cache headers and passwords', () => {
     t = await startTestApp({ LOGIN_THROTTLE_LIMIT: '1000' });
   });
   afterAll(() => t.close());
-  beforeEach(() => truncateAll(t.dataSource));
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, ADMIN_ID, Role.Admin);
+  });
 
   const now = () => Math.floor(Date.now() / 1000);
   const users = (token: string) => request(t.http).get('/api/users').set(bearer(token));
@@ -60,7 +67,8 @@ describe('token rules, cache headers and passwords', () => {
         .post('/api/users')
         .set(bearer(admin()))
         .send({ email: 'new@example.com', password, role: 'manager' });
-    const stored = async () => (await t.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n;
+    const stored = async () =>
+      (await t.dataSource.query(`SELECT count(*)::int AS n FROM users WHERE email = 'new@example.com'`))[0].n;
 
     it.each([
       ['aaaaaaaa', 'password must not be one character repeated'],

@@ -21,15 +21,24 @@ export class AuthService {
     const user = await this.users.findForLogin(dto.email);
     // bcrypt would compare only the first 72 bytes: a longer password never matches.
     const matches = await verifyPassword(dto.password, user?.passwordHash);
-    if (!matches || !user || passwordTooLong(dto.password)) {
+    if (!matches || !user || user.disabled || passwordTooLong(dto.password)) {
       throw new UnauthorizedException('invalid email or password');
     }
-    return this.issue({ id: user.id, role: user.role, courierId: user.courierId, email: user.email });
+    return this.issue(
+      { id: user.id, role: user.role, courierId: user.courierId, email: user.email },
+      user.tokenVersion,
+    );
   }
 
-  issue(user: AuthUser): TokenDto {
+  /** Signs a token for the user; `tokenVersion` is the user's current users.token_version. */
+  issue(user: AuthUser, tokenVersion: number): TokenDto {
     const expiresIn = this.config.jwt.expiresIn;
-    const claims = { role: user.role, courier_id: user.courierId ?? undefined, email: user.email };
+    const claims = {
+      role: user.role,
+      courier_id: user.courierId ?? undefined,
+      email: user.email,
+      ver: tokenVersion,
+    };
     const access_token = this.jwt.sign(claims, {
       subject: user.id,
       issuer: LOCAL_ISSUER,

@@ -19,6 +19,14 @@ export class User {
   @Column({ name: 'courier_id', type: 'uuid', nullable: true })
   courierId: string | null;
 
+  /** A disabled user cannot log in, and its tokens are refused. */
+  @Column({ type: 'boolean', default: false })
+  disabled: boolean;
+
+  /** Carried in each token as `ver`; raising it ends every token issued before. */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,11 +1,22 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Permission } from '../auth/permissions';
 import { ApiEnvelope, ApiError, ApiValidationError } from '../common/decorators/api-docs.decorators';
 import { Permissions } from '../common/decorators/auth.decorators';
 import { envelope, Envelope, Page } from '../common/http/envelope';
 import { PageQueryDto } from '../common/http/page-query.dto';
-import { CreateUserDto, UserDto } from './user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto } from './user.dto';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -36,5 +47,31 @@ export class UsersController {
   @ApiValidationError('limit', 'limit must not be greater than 500')
   async list(@Query() query: PageQueryDto): Promise<Envelope<Page<UserDto>>> {
     return envelope(await this.service.list(query));
+  }
+
+  /**
+   * Changes a user's role or courier, or disables (or re-enables) it (admin only). Every token the user
+   * holds stops working at once.
+   */
+  @Patch(':id')
+  @Permissions(Permission.AccountManage)
+  @ApiEnvelope(200, UserDto, { description: 'The user as changed', message: 'user updated' })
+  @ApiValidationError('role', 'role must be one of the following values: admin, manager, courier')
+  @ApiError(404, 'No such user, or the courier_id is not a courier', 'user not found')
+  async update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: UpdateUserDto,
+  ): Promise<Envelope<UserDto>> {
+    return envelope(await this.service.update(id.toLowerCase(), dto), 'user updated');
+  }
+
+  /** Deletes a user (admin only). Every token the user holds stops working at once. */
+  @Delete(':id')
+  @HttpCode(204)
+  @Permissions(Permission.AccountManage)
+  @ApiResponse({ status: 204, description: 'The user is deleted' })
+  @ApiError(404, 'No such user', 'user not found')
+  async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    await this.service.remove(id.toLowerCase());
   }
 }

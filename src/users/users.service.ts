@@ -4,12 +4,12 @@ import { Repository } from 'typeorm';
 import { Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Courier } from '../couriers/courier.entity';
-import { ApiException } from '../common/http/api.exception';
+import { ApiException, notFound } from '../common/http/api.exception';
 import { Page } from '../common/http/envelope';
 import { likePattern, PageQueryDto } from '../common/http/page-query.dto';
 import { hashPassword } from './password';
 import { passwordProblem } from './password-policy';
-import { CreateUserDto, UserDto } from './user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto } from './user.dto';
 import { User } from './user.entity';
 
 export const toUserDto = (user: User): UserDto => ({
@@ -17,8 +17,12 @@ export const toUserDto = (user: User): UserDto => ({
   email: user.email,
   role: user.role,
   courier_id: user.courierId,
+  disabled: user.disabled,
   created_at: user.createdAt,
 });
+
+/** What a token is checked against on each request. */
+export type TokenState = Pick<User, 'role' | 'courierId' | 'disabled' | 'tokenVersion'>;
 
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
@@ -74,8 +78,79 @@ export class UsersService implements OnApplicationBootstrap {
       email,
       role: dto.role,
       courier_id: courierId,
+      disabled: false,
       created_at: row.created_at as Date,
     };
+  }
+
+  tokenState(id: string): Promise<TokenState | null> {
+    return this.users.findOne({
+      where: { id },
+      select: { role: true, courierId: true, disabled: true, tokenVersion: true },
+    });
+  }
+
+  /**
+   * Changes a user's role, courier or disabled flag. Any change ends the user's tokens at once: its
+   * token version is raised, and tokens carrying the old one are refused.
+   */
+  async update(id: string, dto: UpdateUserDto): Promise<UserDto> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw notFound('user');
+    const role = dto.role ?? user.role;
+    const courierId =
+      dto.courier_id !== undefined
+        ? (dto.courier_id?.toLowerCase() ?? null)
+        : role === Role.Courier
+          ? user.courierId
+          : null;
+    await this.assertCourierFits(role, courierId);
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({
+        role,
+        courierId,
+        disabled: dto.disabled ?? user.disabled,
+        tokenVersion: () => 'token_version + 1',
+      })
+      .where('id = :id', { id })
+      .returning('*')
+      .execute();
+    const rows = result.raw as Record<string, unknown>[];
+    if (rows.length === 0) throw notFound('user');
+    return {
+      id,
+      email: user.email,
+      role,
+      courier_id: courierId,
+      disabled: rows[0].disabled as boolean,
+      created_at: user.createdAt,
+    };
+  }
+
+  /** Deletes a user; its tokens are refused from the next request on. */
+  async remove(id: string): Promise<void> {
+    const result = await this.users.delete({ id });
+    if (!result.affected) throw notFound('user');
+  }
+
+  private async assertCourierFits(role: Role, courierId: string | null): Promise<void> {
+    if (role === Role.Courier && !courierId) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is required for a courier user', {
+        errors: [{ field: 'courier_id', message: 'required' }],
+      });
+    }
+    if (role !== Role.Courier && courierId) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is only allowed for a courier user', {
+        errors: [{ field: 'courier_id', message: 'invalid_value' }],
+      });
+    }
+    if (courierId && !(await this.couriers.existsBy({ id: courierId }))) {
+      throw new ApiException(HttpStatus.NOT_FOUND, 'courier not found', {
+        errors: [{ field: 'courier_id', message: 'not_found' }],
+      });
+    }
   }
 
   async list(query: PageQueryDto): Promise<Page<UserDto>> {

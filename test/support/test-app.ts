@@ -58,13 +58,16 @@ export async function truncateAll(dataSource: DataSource): Promise<void> {
 
 const jwt = new JwtService({});
 
-/** Signs a token as the service would, for a user that need not exist. */
+/**
+ * Signs a token as the service would, for a user that need not exist: the service refuses it unless the
+ * user is in the database with that role, courier and token version (see {@link userToken}).
+ */
 export function tokenFor(
   role: Role,
-  options: { id?: string; courierId?: string | null; secret?: string; expiresIn?: number } = {},
+  options: { id?: string; courierId?: string | null; secret?: string; expiresIn?: number; ver?: number } = {},
 ): string {
   return jwt.sign(
-    { role, courier_id: options.courierId ?? undefined },
+    { role, courier_id: options.courierId ?? undefined, ver: options.ver ?? 0 },
     {
       subject: options.id ?? randomUUID(),
       issuer: LOCAL_ISSUER,
@@ -77,3 +80,31 @@ export function tokenFor(
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * Creates a user in the database (its courier must exist) and signs a token for it, so that tests need not
+ * go through the login and its throttle.
+ */
+export async function userToken(
+  dataSource: DataSource,
+  role: Role,
+  options: { id?: string; courierId?: string | null } = {},
+): Promise<string> {
+  const id = options.id ?? randomUUID();
+  await insertUser(dataSource, id, role, options.courierId);
+  return tokenFor(role, { id, courierId: options.courierId });
+}
+
+/** Inserts a user that cannot log in (no password hash matches), for tokens signed with {@link tokenFor}. */
+export async function insertUser(
+  dataSource: DataSource,
+  id: string,
+  role: Role,
+  courierId?: string | null,
+): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO users (id, email, password_hash, role, courier_id) VALUES ($1, $2, 'not-a-hash', $3, $4)
+     ON CONFLICT (id) DO NOTHING`,
+    [id, `${id}@users.test`, role, courierId ?? null],
+  );
+}
