@@ -133,7 +133,13 @@ describe('security', () => {
       }
       // The same construction with the real secret is accepted: the refusals above are about the key.
       await protectedRoute(
-        signHs256(TEST_SECRET, { ...idpClaims, sub: 'x', iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE }),
+        signHs256(TEST_SECRET, {
+          ...idpClaims,
+          sub: adminId,
+          ver: 0,
+          iss: LOCAL_ISSUER,
+          aud: LOCAL_AUDIENCE,
+        }),
       ).expect(200);
     });
 

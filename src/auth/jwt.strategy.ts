@@ -4,7 +4,6 @@ import { Request } from 'express';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { UsersService } from '../users/users.service';
 import { AuthUser, ROLES, Role } from './permissions';
 
 /** Issuer and audience of the tokens this service signs itself. */
@@ -46,10 +45,7 @@ function tokenAlgorithm(rawToken: string): string | undefined {
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly users: UsersService,
-  ) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const { secret, jwksUri } = config.jwt;
     const jwks = jwksUri
       ? passportJwtSecret({ jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 })
@@ -92,32 +88,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         throw new UnauthorizedException();
       courierId = claims.courier_id.toLowerCase();
     }
-    if (!external) await this.assertActive(claims.sub, role, courierId, claims.ver);
+    let tokenVersion: number | undefined;
+    if (!external) {
+      if (!UUID.test(claims.sub) || typeof claims.ver !== 'number' || !Number.isInteger(claims.ver))
+        throw new UnauthorizedException();
+      tokenVersion = claims.ver;
+    }
     return {
       id: claims.sub,
       role,
       courierId,
       email: typeof claims.email === 'string' ? claims.email : undefined,
+      tokenVersion,
     };
-  }
-
-  /**
-   * A token this service signed is honoured only while its user exists, is enabled, still has the token's
-   * role and courier, and has not had its tokens ended since (`ver` = users.token_version). One primary-key
-   * read per request, with no cache: a change takes effect on the next request.
-   */
-  private async assertActive(id: string, role: Role, courierId: string | null, ver: unknown): Promise<void> {
-    if (!UUID.test(id) || typeof ver !== 'number' || !Number.isInteger(ver))
-      throw new UnauthorizedException();
-    const user = await this.users.tokenState(id.toLowerCase());
-    if (
-      !user ||
-      user.disabled ||
-      user.role !== role ||
-      (user.courierId ?? null) !== courierId ||
-      user.tokenVersion !== ver
-    ) {
-      throw new UnauthorizedException();
-    }
   }
 }

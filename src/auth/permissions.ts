@@ -49,4 +49,6 @@ export interface AuthUser {
   /** Set for (and only for) courier users: the courier account the user belongs to. */
   courierId: string | null;
   email?: string;
+  /** The `ver` claim of a token this service signed; undefined for an identity provider's token. */
+  tokenVersion?: number;
 }
