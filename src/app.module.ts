@@ -1,7 +1,6 @@
 import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -68,9 +67,6 @@ export class AppModule {
           ...buildDataSourceOptions(databaseUrl, config.databasePoolSize),
           autoLoadEntities: true,
         }),
-        ThrottlerModule.forRoot([
-          { ttl: config.http.loginThrottleTtlMs, limit: config.http.loginThrottleLimit },
-        ]),
         ScheduleModule.forRoot(),
         AuthModule,
         UsersModule,

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { ApiException, RawBodyException } from '../http/api.exception';
 import { DomainException } from '../http/domain.exception';
@@ -77,9 +76,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
   render(exception: unknown, request: { id?: unknown }): { status: number; body: unknown } {
     if (exception instanceof RawBodyException) {
       return { status: exception.getStatus(), body: exception.getResponse() };
-    }
-    if (exception instanceof ThrottlerException) {
-      return { status: 429, body: { code: 429, message: 'too many requests, try again later', data: null } };
     }
     if (exception instanceof DomainException) {
       const status = exception.httpStatus;
