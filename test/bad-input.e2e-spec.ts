@@ -5,15 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { tableCounts } from './support/table-counts';
-import {
-  bearer,
-  insertUser,
-  startTestApp,
-  TestApp,
-  tokenFor,
-  truncateAll,
-  userToken,
-} from './support/test-app';
+import { bearer, insertUser, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
 
 /**
  * The bad input corpus (test/fixtures/bad/cases.json): every malformed file or body gets its 4xx with a

@@ -64,7 +64,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(request: Request, claims: TokenClaims): Promise<AuthUser> {
+  validate(request: Request, claims: TokenClaims): AuthUser {
     const rawToken = ExtractJwt.fromAuthHeaderAsBearerToken()(request) ?? '';
     const external = tokenAlgorithm(rawToken) === 'RS256';
     const issuer = external ? this.config.jwt.issuer : LOCAL_ISSUER;
