@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import request from 'supertest';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../src/auth/jwt.strategy';
-import { hashPassword } from '../src/users/password';
+import { hash as bcryptHash } from 'bcryptjs';
 import { Role } from '../src/auth/permissions';
 import { bearer, insertUser, startTestApp, TEST_SECRET, TestApp, truncateAll } from './support/test-app';
 
@@ -96,12 +96,30 @@ describe('token rules, cache headers and passwords', () => {
       const base = 'x7'.repeat(36);
       await t.dataSource.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'admin')`, [
         'long@example.com',
-        await hashPassword(base),
+        // A hash of an earlier version: bcrypt compares only the first 72 bytes.
+        await bcryptHash(base, 4),
       ]);
       const login = (password: string) =>
         request(t.http).post('/api/auth/login').send({ email: 'long@example.com', password });
-      await login(base).expect(200);
       await login(`${base}-anything-after-byte-72`).expect(401);
+      await login(base).expect(200);
+    });
+
+    it('an earlier bcrypt hash still logs in, and is replaced by a scrypt hash', async () => {
+      await t.dataSource.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, $2, 'admin')`, [
+        'old@example.com',
+        await bcryptHash('an old but fine password', 4),
+      ]);
+      const login = (password: string) =>
+        request(t.http).post('/api/auth/login').send({ email: 'old@example.com', password });
+      await login('not the password').expect(401);
+      await login('an old but fine password').expect(200);
+      const [{ password_hash }] = await t.dataSource.query(
+        `SELECT password_hash FROM users WHERE email = 'old@example.com'`,
+      );
+      expect(password_hash).toMatch(/^\$scrypt\$N=16384,r=8,p=1\$/);
+      await login('an old but fine password').expect(200);
+      await login('not the password').expect(401);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { verifyPassword } from '../users/password';
+import { hashPassword, isLegacyHash, verifyPassword } from '../users/password';
 import { passwordTooLong } from '../users/password-policy';
 import { UsersService } from '../users/users.service';
 import { LoginDto, TokenDto } from './auth.dto';
@@ -23,6 +23,9 @@ export class AuthService {
     const matches = await verifyPassword(dto.password, user?.passwordHash);
     if (!matches || !user || user.disabled || passwordTooLong(dto.password)) {
       throw new UnauthorizedException('invalid email or password');
+    }
+    if (isLegacyHash(user.passwordHash)) {
+      await this.users.setPasswordHash(user.id, await hashPassword(dto.password));
     }
     return this.issue(
       { id: user.id, role: user.role, courierId: user.courierId, email: user.email },

@@ -160,6 +160,10 @@ export class UsersService implements OnApplicationBootstrap {
     return { items: items.map(toUserDto), total, offset: query.offset, limit: query.limit };
   }
 
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
   /** The user with its password hash, for login. */
   findForLogin(email: string): Promise<User | null> {
     return this.users
