@@ -10,6 +10,7 @@ import { answerAfterSmallBody } from './common/http/answer-after-body';
 import { LARGE_JSON_ROUTES } from './common/http/json-body.interceptor';
 import { AppConfig } from './config/config';
 import { createOpenApiDocument } from './openapi-document';
+import { findUnsafeString, unsafeStringMessage } from './common/validation/string-safety';
 
 const ACCEPTED_BODY_TYPES = ['application/json', 'multipart/form-data'];
 
@@ -17,7 +18,13 @@ const ACCEPTED_BODY_TYPES = ['application/json', 'multipart/form-data'];
 const COURIER_IMPORT_ROUTE = /^\/api\/courier-customers\/import(\/|$)/;
 
 /** Answers a body that cannot be read in the route's own error shape. */
-function sendBodyError(req: Request, res: Response, status: number, message: string): void {
+function sendBodyError(
+  req: Request,
+  res: Response,
+  status: number,
+  message: string,
+  errors?: { field: string; message: string }[],
+): void {
   const oneShot = LARGE_JSON_ROUTES.includes(req.path);
   const courier = COURIER_IMPORT_ROUTE.test(req.path);
   res
@@ -26,8 +33,8 @@ function sendBodyError(req: Request, res: Response, status: number, message: str
       oneShot
         ? { error: message }
         : courier
-          ? { status: 'error', message, errors: [] }
-          : { code: status, message, data: null },
+          ? { status: 'error', message, errors: errors ?? [] }
+          : { code: status, message, data: errors ? { errors } : null },
     );
 }
 
@@ -41,8 +48,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       strictTransportSecurity: false,
     }),
   );
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.http.trustProxy);
   app.use(answerAfterSmallBody);
+  // Answers of the API hold customer data: no shared cache or browser history may keep them.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
 
   // A request body must be JSON or a multipart upload; anything else is refused before it is read.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -67,14 +79,23 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     }
     next();
   });
-  // JSON bodies are read after the guards, by JsonBodyInterceptor.
-
-  // Swagger UI at /docs keeps the token across reloads (persistAuthorization); the same document as openapi.json.
-  SwaggerModule.setup('docs', app, createOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs-json',
-    customSiteTitle: 'Rowgate API',
-    swaggerOptions: { persistAuthorization: true },
+  // JSON bodies are read after the guards, by JsonBodyInterceptor, which also checks their strings.
+  // A NUL or a lone surrogate in any string of the query is a 400 naming the field.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const unsafe = findUnsafeString(req.query);
+    if (!unsafe) return next();
+    sendBodyError(req, res, 400, unsafeStringMessage(unsafe), [unsafe]);
   });
+
+  // Swagger UI at /docs (DOCS_ENABLED), the same document as openapi.json. Outside production it keeps the
+  // token across reloads; in production the token is never written to the browser's storage.
+  if (config.docsEnabled) {
+    SwaggerModule.setup('docs', app, createOpenApiDocument(app), {
+      jsonDocumentUrl: 'docs-json',
+      customSiteTitle: 'Rowgate API',
+      swaggerOptions: { persistAuthorization: !config.production },
+    });
+  }
 }
 
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<INestApplication> {

@@ -2,7 +2,6 @@ import { JsonBodyInterceptor } from './common/http/json-body.interceptor';
 import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -69,9 +68,6 @@ export class AppModule {
           ...buildDataSourceOptions(databaseUrl, config.databasePoolSize),
           autoLoadEntities: true,
         }),
-        ThrottlerModule.forRoot([
-          { ttl: config.http.loginThrottleTtlMs, limit: config.http.loginThrottleLimit },
-        ]),
         ScheduleModule.forRoot(),
         AuthModule,
         UsersModule,

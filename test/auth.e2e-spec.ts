@@ -232,6 +232,7 @@ describe('login throttling', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ LOGIN_THROTTLE_LIMIT: '3', LOGIN_THROTTLE_TTL: '1m' });
+    await truncateAll(t.dataSource);
   });
   afterAll(() => t.close());
 

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { tableCounts } from './support/table-counts';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, insertUser, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
 
 /**
  * The bad input corpus (test/fixtures/bad/cases.json): every malformed file or body gets its 4xx with a
@@ -75,8 +76,10 @@ describe('bad input corpus (test/fixtures/bad)', () => {
   let courierId: string;
   let customersImportId: string;
   let courierImportId: string;
-  const manager = tokenFor(Role.Manager, { id: 'bad-input-manager' });
-  const admin = tokenFor(Role.Admin, { id: 'bad-input-admin' });
+  const managerId = randomUUID();
+  const adminId = randomUUID();
+  const manager = tokenFor(Role.Manager, { id: managerId });
+  const admin = tokenFor(Role.Admin, { id: adminId });
   const generated = new Map<string, string>();
 
   const tokenOf = (target: Target) =>
@@ -148,6 +151,8 @@ describe('bad input corpus (test/fixtures/bad)', () => {
     tmp = mkdtempSync(join(tmpdir(), 'rowgate-bad-input-'));
     t = await startTestApp();
     await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, managerId, Role.Manager);
+    await insertUser(t.dataSource, adminId, Role.Admin);
     [{ id: courierId }] = await t.dataSource.query(
       `INSERT INTO couriers (name) VALUES ('Bad Input') RETURNING id`,
     );

@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { confirm, csv, HEADER, org, validate } from './support/imports';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  insertUser,
+  startTestApp,
+  TestApp,
+  tokenFor,
+  truncateAll,
+  userToken,
+} from './support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,8 +28,10 @@ function sumsToTotal(
 
 describe('validate → confirm (per-row strategy)', () => {
   let t: TestApp;
-  const admin = tokenFor(Role.Admin, { id: 'admin-1' });
-  const manager = tokenFor(Role.Manager, { id: 'manager-1' });
+  const adminId = randomUUID();
+  const managerId = randomUUID();
+  const admin = tokenFor(Role.Admin, { id: adminId });
+  const manager = tokenFor(Role.Manager, { id: managerId });
 
   beforeAll(async () => {
     // One batch at a time, so that a confirm cut off mid-way has written an exact number of batches; the
@@ -35,6 +46,8 @@ describe('validate → confirm (per-row strategy)', () => {
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers');
     await truncateAll(t.dataSource);
+    await insertUser(t.dataSource, adminId, Role.Admin);
+    await insertUser(t.dataSource, managerId, Role.Manager);
   });
 
   async function seedDirectory() {
@@ -333,7 +346,7 @@ describe('validate → confirm (per-row strategy)', () => {
 
 describe('expired sessions', () => {
   let t: TestApp;
-  const manager = tokenFor(Role.Manager, { id: 'manager-2' });
+  let manager: string;
 
   beforeAll(async () => {
     t = await startTestApp({ IMPORT_SESSION_TTL: '1s', IMPORT_PURGE_INTERVAL: '1s' });
@@ -342,6 +355,7 @@ describe('expired sessions', () => {
 
   it('are refused at confirm (400), then purged with their rows on schedule', async () => {
     await truncateAll(t.dataSource);
+    manager = await userToken(t.dataSource, Role.Manager);
     const v = await validate(t, manager, 'customers', csv(HEADER, org('A', 'V1'), org('B', 'V2'))).expect(
       200,
     );

@@ -97,7 +97,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
    * issued for (`ver`); {@link ActiveUserGuard} checks the account itself on every request.
    */
   private checkLocalClaims(claims: TokenClaims, user: AuthUser): void {
-    const lifetime = typeof claims.iat === 'number' ? (claims.exp as number) - claims.iat : Infinity;
+    // Without iat, what is left of the token's life is bounded instead.
+    const issuedAt = typeof claims.iat === 'number' ? claims.iat : Math.floor(Date.now() / 1000);
+    const lifetime = (claims.exp as number) - issuedAt;
     if (lifetime > this.config.jwt.maxLifetime) throw new UnauthorizedException();
     if (!UUID.test(user.id) || typeof claims.ver !== 'number') throw new UnauthorizedException();
     user.tokenVersion = claims.ver;

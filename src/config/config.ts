@@ -15,11 +15,13 @@ export interface AppConfig {
   databaseUrl?: string;
   databasePoolSize: number;
   dataDir: string;
+  /** Serve the Swagger UI at /docs (DOCS_ENABLED, on by default). */
+  docsEnabled: boolean;
   jwt: {
     secret: string;
     /** Token lifetime in seconds. */
     expiresIn: number;
-    /** The longest lifetime (`exp` − `iat`, seconds) of a token this service accepts as its own. */
+    /** The longest lifetime (exp - iat) a token this service signs may have, in seconds. */
     maxLifetime: number;
     jwksUri?: string;
     issuer?: string;
@@ -27,6 +29,8 @@ export interface AppConfig {
   };
   admin?: { email: string; password: string };
   http: {
+    /** Express `trust proxy`: false (TRUST_PROXY=none, the default), a hop count, or addresses/subnets. */
+    trustProxy: boolean | number | string;
     jsonBodyLimit: number;
     loginThrottleLimit: number;
     loginThrottleTtlMs: number;
@@ -151,6 +155,28 @@ function jwtSecret(env: Env, production: boolean, dataDir: string, warn: (messag
   return secret;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${value}")`);
+}
+
+/**
+ * Which proxies may set X-Forwarded-For: `none` (the default: the client address is the socket's), a number
+ * of hops, or a comma-separated list of addresses, subnets or the names loopback, linklocal, uniquelocal.
+ */
+function trustProxy(env: Env): boolean | number | string {
+  const value = raw(env, 'TRUST_PROXY');
+  if (value === undefined || value.toLowerCase() === 'none') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (!/^[\w.:/, -]+$/.test(value)) {
+    throw new ConfigError(`TRUST_PROXY must be none, a hop count or a list of addresses (got "${value}")`);
+  }
+  return value;
+}
+
 export function loadConfig(
   env: Env = process.env,
   warn: (message: string) => void = () => undefined,
@@ -184,12 +210,10 @@ export function loadConfig(
     throw new ConfigError('JWT_ISSUER and JWT_AUDIENCE are required when JWT_JWKS_URI is set');
   }
 
-  const tokenLifetime = {
-    expiresIn: duration(env, 'JWT_EXPIRES_IN', '1h', 1000) / 1000,
-    maxLifetime: duration(env, 'JWT_MAX_LIFETIME', '24h', 1000) / 1000,
-  };
-  if (tokenLifetime.expiresIn > tokenLifetime.maxLifetime) {
-    throw new ConfigError('JWT_EXPIRES_IN must not be longer than JWT_MAX_LIFETIME');
+  const expiresIn = duration(env, 'JWT_EXPIRES_IN', '1h', 1000) / 1000;
+  const maxLifetime = duration(env, 'JWT_MAX_LIFETIME', '24h', 1000) / 1000;
+  if (expiresIn > maxLifetime) {
+    throw new ConfigError('JWT_EXPIRES_IN must not be longer than JWT_MAX_LIFETIME (24h by default)');
   }
 
   return {
@@ -200,10 +224,11 @@ export function loadConfig(
     databaseUrl: url(env, 'DATABASE_URL', ['postgres', 'postgresql']),
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     dataDir,
+    docsEnabled: bool(env, 'DOCS_ENABLED', true),
     jwt: {
       secret: jwtSecret(env, production, dataDir, warn),
-      expiresIn: tokenLifetime.expiresIn,
-      maxLifetime: tokenLifetime.maxLifetime,
+      expiresIn,
+      maxLifetime,
       jwksUri,
       issuer,
       audience,
@@ -211,6 +236,7 @@ export function loadConfig(
     admin:
       adminEmail && adminPassword ? { email: adminEmail.toLowerCase(), password: adminPassword } : undefined,
     http: {
+      trustProxy: trustProxy(env),
       jsonBodyLimit: bytes(env, 'JSON_BODY_LIMIT', MIB),
       loginThrottleLimit: int(env, 'LOGIN_THROTTLE_LIMIT', 10, 1, 100_000),
       loginThrottleTtlMs: duration(env, 'LOGIN_THROTTLE_TTL', '1m', 1000),

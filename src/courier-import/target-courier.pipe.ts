@@ -11,6 +11,8 @@ import { ApiException } from '../common/http/api.exception';
 import { CourierCustomersService } from '../courier-customers/courier-customers.service';
 import { CsvUploadFile } from '../import-session/csv-upload';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface TargetCourierRequest {
   user: AuthUser;
   /** `target_courier_id` as sent, if it was. */
@@ -48,6 +50,11 @@ export class ResolveTargetCourierPipe implements PipeTransform<TargetCourierRequ
           errors: [{ field: 'target_courier_id', message: 'required' }],
         },
       );
+    }
+    if (!UUID.test(sent)) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, 'target_courier_id must be a UUID', {
+        errors: [{ field: 'target_courier_id', message: 'invalid_format' }],
+      });
     }
     await this.couriers.assertCourierAccess(user, sent);
     return sent.toLowerCase();

@@ -22,7 +22,7 @@ export class CreateUserDto {
   @MaxLength(320)
   email: string;
 
-  /** At least 8 characters. @example correct-horse-battery */
+  /** At least 8 characters and at most 72 bytes in UTF-8, not a common password. @example correct-horse-battery */
   @IsString()
   @MinLength(8)
   @MaxLength(200)

@@ -8,6 +8,7 @@ import { ApiException } from '../common/http/api.exception';
 import { Page } from '../common/http/envelope';
 import { likePattern, PageQueryDto } from '../common/http/page-query.dto';
 import { hashPassword } from './password';
+import { passwordProblem } from './password-policy';
 import { CreateUserDto, UserDto } from './user.dto';
 import { User } from './user.entity';
 
@@ -34,6 +35,12 @@ export class UsersService implements OnApplicationBootstrap {
     const email = dto.email.trim().toLowerCase();
     const courierId = dto.courier_id?.toLowerCase() ?? null;
     await this.checkCourier(dto.role, courierId);
+    const problem = passwordProblem(dto.password);
+    if (problem) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, problem, {
+        errors: [{ field: 'password', message: problem }],
+      });
+    }
     const passwordHash = await hashPassword(dto.password);
     const inserted = await this.users
       .createQueryBuilder()
@@ -86,6 +93,10 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /** The user with its password hash, for login. */
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
   findForLogin(email: string): Promise<User | null> {
     return this.users
       .createQueryBuilder('u')

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { ApiException, RawBodyException } from '../http/api.exception';
 import { DomainException } from '../http/domain.exception';
@@ -38,6 +37,22 @@ function describe(exception: HttpException): { message: string; data: unknown } 
 }
 
 /**
+ * What the log keeps of an unexpected error: its kind, code and message, never the SQL text or the query's
+ * parameters (a database error carries both, and they hold customer data and passwords).
+ */
+export function describeUnexpected(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { message: String(exception) };
+  const code = (exception as { code?: unknown }).code;
+  const stack = exception.stack?.split('\n').slice(1, 8).join('\n');
+  return {
+    type: exception.name,
+    code: typeof code === 'string' ? code : undefined,
+    message: exception.message,
+    stack,
+  };
+}
+
+/**
  * The one exception filter of the service. Every error leaves as `{code, message, data}` (or the raw body of
  * a {@link RawBodyException}); no stack, SQL text or file path is ever returned. Unexpected errors are logged
  * with the request id and answered `500 internal server error`; a database that cannot be reached is a 503.
@@ -62,9 +77,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof RawBodyException) {
       return { status: exception.getStatus(), body: exception.getResponse() };
     }
-    if (exception instanceof ThrottlerException) {
-      return { status: 429, body: { code: 429, message: 'too many requests, try again later', data: null } };
-    }
     if (exception instanceof DomainException) {
       const status = exception.httpStatus;
       return { status, body: { code: status, message: exception.message, data: exception.data } };
@@ -81,7 +93,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         body: { code: 503, message: 'the database is unavailable, try again shortly', data: null },
       };
     }
-    this.logger.error({ requestId: request.id, err: exception }, 'unhandled error');
+    this.logger.error({ requestId: request.id, err: describeUnexpected(exception) }, 'unhandled error');
     return { status: 500, body: { code: 500, message: 'internal server error', data: null } };
   }
 }

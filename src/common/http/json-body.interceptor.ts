@@ -10,6 +10,8 @@ import {
 import { json, Request, RequestHandler, Response } from 'express';
 import { Observable } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../../config/config';
+import { findUnsafeString, unsafeStringMessage } from '../validation/string-safety';
+import { ApiException } from './api.exception';
 
 /** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
 export const LARGE_JSON_ROUTES = ['/api/customers/import'];
@@ -40,7 +42,8 @@ function bodyError(error: BodyParserError): HttpException | undefined {
 
 /**
  * Global: reads a JSON body after the guards, so that nobody is made to wait while a body is read for a
- * caller without a token or without the permission (401 and 403 come first, the body unread). The one-shot
+ * caller without a token or without the permission (401 and 403 come first, the body unread), and checks
+ * its strings. The one-shot
  * import's route takes a body as large as an upload; every other route 1 MiB (`HTTP_JSON_BODY_LIMIT`). Each
  * error is answered in the route's own shape by its exception filter.
  */
@@ -66,6 +69,10 @@ export class JsonBodyInterceptor implements NestInterceptor {
         }),
       );
       // Every JSON body of the API is an object; say so rather than "property 0 should not exist".
+      // A NUL or a lone surrogate in any string is a 400 naming the field. The one-shot import's CSV text is
+      // checked by that import, row by row.
+      const unsafe = LARGE_JSON_ROUTES.includes(req.path) ? undefined : findUnsafeString(req.body);
+      if (unsafe) throw new ApiException(400, unsafeStringMessage(unsafe), { errors: [unsafe] });
       if (Array.isArray(req.body))
         throw new BadRequestException('the JSON body must be an object, not an array');
     }
