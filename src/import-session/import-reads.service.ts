@@ -5,7 +5,7 @@ import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
-import { dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
+import { ALL_ROWS_WITH_OUTCOMES, dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
 import { ImportException, ImportExceptionCode } from './import.exception';
 import {
@@ -209,6 +209,18 @@ export class ImportReadsService {
           WHERE ${where}
           ORDER BY r.row_number OFFSET ${offset} LIMIT ${limit}`,
     );
+  }
+
+  /** How many rows of a completed confirm were skipped because their record already held their values. */
+  async unchangedCount(sessionId: string): Promise<number> {
+    const session = await this.load(sessionId);
+    const derived = outcomeSql(session);
+    const [{ n }] = await query<{ n: number }[]>(
+      this.dataSource,
+      sql`SELECT count(*)::int AS n FROM ${ALL_ROWS_WITH_OUTCOMES}
+          WHERE r.session_id = ${session.id} AND r.match_id IS NOT NULL AND ${derived.reason} = 'unchanged'`,
+    );
+    return n;
   }
 
   /**
