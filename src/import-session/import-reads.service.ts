@@ -5,7 +5,13 @@ import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
-import { ALL_ROWS_WITH_OUTCOMES, dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
+import {
+  ALL_ROWS_WITH_OUTCOMES,
+  dataSql,
+  outcomeSql,
+  OutcomeSql,
+  ROWS_WITH_OUTCOMES,
+} from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
 import { ImportException, ImportExceptionCode } from './import.exception';
 import {
