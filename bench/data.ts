@@ -107,13 +107,7 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '');
 /** Unique VATs: `IT` and 11 digits, the file's base plus the row index. */
 const vat = (base: number, index: number) => `IT${String(base + index).padStart(11, '0')}`;
 
-function customerLine(
-  pick: Pick,
-  rnd: () => number,
-  vatBase: number,
-  index: number,
-  edited = false,
-): string {
+function customerLine(pick: Pick, rnd: () => number, vatBase: number, index: number, edited = false): string {
   const surname = pick(SURNAMES);
   const sector = pick(SECTORS);
   const form = pick(LEGAL_FORMS);
