@@ -53,7 +53,13 @@ describe('courier customers import (one transaction)', () => {
     const second = await upload(manager, lines(HEADER, 'U1,Ada,King,South', 'U4,Edsger,Dijkstra,'), {
       target_courier_id: courierB,
     }).expect(200);
-    expect(second.body.data).toEqual({ processed: 2, created: 1, updated: 1, unchanged: 0, skipped_rows: [] });
+    expect(second.body.data).toEqual({
+      processed: 2,
+      created: 1,
+      updated: 1,
+      unchanged: 0,
+      skipped_rows: [],
+    });
     expect(await stored(courierB)).toEqual([
       { user_code: 'U1', first_name: 'Ada', last_name: 'King', branch: 'South' },
       { user_code: 'U2', first_name: 'Alan', last_name: 'Turing', branch: null },
@@ -143,6 +149,26 @@ describe('courier customers import (one transaction)', () => {
       });
       expect(await countAll()).toBe(0);
     });
+  });
+
+  it('a row whose INSERT wrote nothing fails the import: 400 naming the row, nothing written', async () => {
+    await t.dataSource.query(`
+      CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.user_code = 'G2' THEN RETURN NULL; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_refuse BEFORE INSERT ON courier_customers FOR EACH ROW EXECUTE FUNCTION test_refuse()`,
+    );
+    const rows = Array.from({ length: 250 }, (_, i) => `G${i},First,Last`);
+    const res = await upload(admin, lines(HEADER, ...rows), { target_courier_id: courierA }).expect(400);
+    expect(res.body).toEqual({
+      status: 'error',
+      message: '1 row could not be written; nothing was written',
+      errors: [{ row_number: 4, field: null, message: 'the record was not written' }],
+    });
+    expect(await countAll()).toBe(0);
   });
 
   it('preview: validate, then confirm, then 409 on a second confirm', async () => {

@@ -1,20 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { query, rowsOf, sql } from '../database/sql';
+import { execute, query, rowsOf, sql } from '../database/sql';
 import {
   ApplyScope,
+  checkCells,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  ruleColumn,
   scopeRows,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../import-session/field-rules';
+import { FieldError } from '../import-session/field-rules';
 import { assignSql, changedSql, ComparedColumn } from '../import-session/import-changes';
 
-const FIELDS = ['user_code', 'first_name', 'last_name', 'branch'] as const;
+/** Positional columns, each with the rule of the REST endpoints. */
+const COLUMNS: readonly ImportColumn[] = COURIER_CUSTOMER_RULES.map((rule) => ruleColumn(rule));
+const FIELDS = stagedFields(COLUMNS);
 const V = stagedColumns(FIELDS);
 
 /** What an upsert writes and compares: the names and the branch (the code is the key). */
@@ -36,20 +41,15 @@ export class CourierImportDefinition implements ImportDefinition {
   readonly minCells = 3;
   readonly keyField = 'user_code';
   readonly writes = 'courier_customers';
-  readonly columns: readonly ImportColumn[] = FIELDS.map((field) => ({
-    field,
-    required: field !== 'branch',
-  }));
+  readonly columns = COLUMNS;
   readonly fields: readonly string[] = FIELDS;
 
   /** The rules of the REST endpoints; a missing required value is staged as `''`. */
   parse(cells: readonly string[]): ParsedRow {
     const values: (string | null)[] = [null, null, null, null];
     const errors: FieldError[] = [];
-    for (let i = 0; i < COURIER_CUSTOMER_RULES.length; i++) {
-      checkValue(COURIER_CUSTOMER_RULES[i], cells[i], values, i, errors);
-      if (values[i] === null && COURIER_CUSTOMER_RULES[i].required) values[i] = '';
-    }
+    checkCells(COLUMNS, cells, values, errors);
+    for (let i = 0; i < COLUMNS.length; i++) if (values[i] === null && COLUMNS[i].required) values[i] = '';
     const userCode = values[0];
     return { values, errors, key: userCode === '' ? null : userCode };
   }
@@ -72,14 +72,15 @@ export class CourierImportDefinition implements ImportDefinition {
    * `INSERT … ON CONFLICT DO UPDATE … WHERE <changed>`, where `xmax = 0` tells a created record from an
    * updated one. Only the rows whose outcome the core cannot derive get an outcome row.
    */
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
-    const staged = (column: keyof typeof V) => sql.raw(`r.${V[column]}`);
+    const staged = (column: string) => sql.raw(`r.${V[column]}`);
     if (scope.retry) {
-      await query(
-        manager,
-        sql`WITH upserted AS (
+      const [{ written }] = rowsOf<{ written: number }>(
+        await query(
+          manager,
+          sql`WITH upserted AS (
               INSERT INTO courier_customers AS c (id, courier_id, user_code, first_name, last_name, branch)
               SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
@@ -88,18 +89,22 @@ export class CourierImportDefinition implements ImportDefinition {
                 updated_at = now()
               WHERE ${changedSql(COMPARED, 'c', 'EXCLUDED')}
               RETURNING id, user_code, (xmax = 0) AS inserted
+            ), recorded AS (
+              -- Updated, identical (not written), or created although the validate had found a customer.
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+              SELECT ${scope.session}, r.row_number,
+                     CASE WHEN u.id IS NULL THEN 'skipped' WHEN u.inserted THEN 'created' ELSE 'updated' END,
+                     coalesce(u.id, (SELECT c.id FROM courier_customers c
+                                     WHERE c.courier_id = ${courier} AND c.user_code = r.match_key))
+              FROM import_rows r LEFT JOIN upserted u ON u.user_code = r.match_key
+              WHERE ${rows} AND NOT (u.inserted IS TRUE AND r.match_id IS NULL)
             )
-            INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-            SELECT ${scope.session}, r.row_number,
-                   CASE WHEN u.id IS NULL THEN 'skipped' WHEN u.inserted THEN 'created' ELSE 'updated' END,
-                   coalesce(u.id, (SELECT c.id FROM courier_customers c
-                                   WHERE c.courier_id = ${courier} AND c.user_code = r.match_key))
-            FROM import_rows r LEFT JOIN upserted u ON u.user_code = r.match_key
-            WHERE ${rows} AND NOT (u.inserted IS TRUE AND r.match_id IS NULL)`,
+            SELECT count(*)::int AS written FROM upserted`,
+        ),
       );
-      return;
+      return written;
     }
-    const [{ stale }] = rowsOf<{ stale: number }>(
+    const [{ updated, stale }] = rowsOf<{ updated: number; stale: number }>(
       await query(
         manager,
         sql`WITH updated AS (
@@ -113,20 +118,22 @@ export class CourierImportDefinition implements ImportDefinition {
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
               SELECT ${scope.session}, row_number, 'updated', id FROM updated
             )
-            -- The rows whose customer is gone or renamed since the validate (the snapshot is the same).
-            SELECT count(*)::int AS stale FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM courier_customers c WHERE c.id = r.match_id
-                AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')})`,
+            SELECT (SELECT count(*)::int FROM updated) AS updated,
+                   -- The rows whose customer is gone or renamed since the validate (the snapshot is the same).
+                   (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM courier_customers c WHERE c.id = r.match_id
+                        AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')})) AS stale`,
       ),
     );
     if (stale > 0) throw new StaleMatchError();
-    await query(
+    const created = await execute(
       manager,
       sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
           SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
                  ${staged('branch')}
           FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );
+    return updated + created;
   }
 }
 
