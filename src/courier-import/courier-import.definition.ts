@@ -90,14 +90,19 @@ export class CourierImportDefinition implements ImportDefinition {
               WHERE ${changedSql(COMPARED, 'c', 'EXCLUDED')}
               RETURNING id, user_code, (xmax = 0) AS inserted
             ), recorded AS (
-              -- Updated, identical (not written), or created although the validate had found a customer.
+              -- Updated; identical to the stored customer (not written); or created although the validate had
+              -- found a customer. A row written by neither way is left to the core's check, as created.
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-              SELECT ${scope.session}, r.row_number,
-                     CASE WHEN u.id IS NULL THEN 'skipped' WHEN u.inserted THEN 'created' ELSE 'updated' END,
-                     coalesce(u.id, (SELECT c.id FROM courier_customers c
-                                     WHERE c.courier_id = ${courier} AND c.user_code = r.match_key))
-              FROM import_rows r LEFT JOIN upserted u ON u.user_code = r.match_key
-              WHERE ${rows} AND NOT (u.inserted IS TRUE AND r.match_id IS NULL)
+              SELECT ${scope.session}, x.row_number, x.outcome, x.id FROM (
+                SELECT r.row_number, r.match_id, coalesce(u.id, stored.id) AS id,
+                       CASE WHEN u.id IS NOT NULL AND NOT u.inserted THEN 'updated'
+                            WHEN u.id IS NULL AND stored.id IS NOT NULL THEN 'skipped' ELSE 'created' END AS outcome
+                FROM import_rows r
+                LEFT JOIN upserted u ON u.user_code = r.match_key
+                LEFT JOIN courier_customers stored ON stored.courier_id = ${courier} AND stored.user_code = r.match_key
+                WHERE ${rows}
+              ) x
+              WHERE NOT (x.outcome = 'created' AND x.match_id IS NULL)
             )
             SELECT count(*)::int AS written FROM upserted`,
         ),
