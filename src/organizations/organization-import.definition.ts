@@ -93,22 +93,22 @@ export abstract class OrganizationImport implements ImportDefinition {
     await query(
       manager,
       sql`WITH existing AS (
-         SELECT t.vat_key, bool_or(t.archived_at IS NULL) AS live,
-                (array_agg(t.id ORDER BY t.created_at, t.id) FILTER (WHERE t.archived_at IS NULL))[1] AS oldest
+         -- Per VAT, the oldest live record, or an archived one when none is live.
+         SELECT DISTINCT ON (t.vat_key) t.*, t.archived_at IS NULL AS live
          FROM ${table} t
          WHERE t.vat_key IN (SELECT match_key FROM import_rows WHERE session_id = ${sessionId}::uuid AND match_key IS NOT NULL)
-         GROUP BY t.vat_key
+         ORDER BY t.vat_key, t.archived_at IS NULL DESC, t.created_at, t.id
        )
        UPDATE import_rows r SET
-         match_id = e.oldest,
-         changes = CASE WHEN e.live THEN ${changesSql(this.compared(present), 't', 'r')} END,
-         warnings = CASE WHEN e.live THEN coalesce(r.warnings, '[]'::jsonb)
+         match_id = CASE WHEN t.live THEN t.id END,
+         changes = CASE WHEN t.live THEN ${changesSql(this.compared(present), 't', 'r')} END,
+         warnings = CASE WHEN t.live THEN coalesce(r.warnings, '[]'::jsonb)
            || '[{"field": "vat_number", "message": "already_exists"}]'::jsonb ELSE r.warnings END,
-         errors = CASE WHEN e.live THEN r.errors ELSE coalesce(r.errors, '[]'::jsonb)
+         errors = CASE WHEN t.live THEN r.errors ELSE coalesce(r.errors, '[]'::jsonb)
            || '[{"field": "vat_number", "message": "archived"}]'::jsonb END,
-         status = CASE WHEN NOT e.live THEN 'error' WHEN r.status IN ('error', 'ambiguous') THEN r.status ELSE 'warning' END
-       FROM existing e LEFT JOIN ${table} t ON t.id = e.oldest
-       WHERE r.session_id = ${sessionId}::uuid AND r.match_key = e.vat_key`,
+         status = CASE WHEN NOT t.live THEN 'error' WHEN r.status IN ('error', 'ambiguous') THEN r.status ELSE 'warning' END
+       FROM existing t
+       WHERE r.session_id = ${sessionId}::uuid AND r.match_key = t.vat_key`,
     );
   }
 
