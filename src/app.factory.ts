@@ -6,6 +6,7 @@ import { json, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule, GLOBAL_PREFIX } from './app.module';
+import { answerAfterSmallBody } from './common/http/answer-after-body';
 import { AppConfig } from './config/config';
 import { createOpenApiDocument } from './openapi-document';
 
@@ -66,6 +67,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     }),
   );
   app.set('trust proxy', 'loopback');
+  app.use(answerAfterSmallBody);
 
   // A request body must be JSON or a multipart upload; anything else is refused before it is read.
   app.use((req: Request, res: Response, next: NextFunction) => {

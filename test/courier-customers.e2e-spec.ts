@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenIn, truncateAll } from './support/test-app';
 
 const UNKNOWN_ID = '7c1f5d3e-2d5b-4f7e-9c1a-0b8e6c2d4f11';
 
@@ -20,12 +20,12 @@ describe('courier customers (REST)', () => {
       `INSERT INTO couriers (name) VALUES ('Speedy'), ('Rapid') RETURNING id`,
     );
     [speedy, rapid] = rows.map((r) => r.id);
-    admin = tokenFor(Role.Admin);
+    admin = await tokenIn(t.dataSource, Role.Admin);
   });
 
   const path = (courierId: string, id?: string) =>
     `/api/couriers/${courierId}/customers${id === undefined ? '' : `/${id}`}`;
-  const courierToken = (courierId: string) => tokenFor(Role.Courier, { courierId });
+  const courierToken = (courierId: string) => tokenIn(t.dataSource, Role.Courier, { courierId });
 
   /** Inserts a customer with SQL and answers its id. */
   async function insert(
@@ -207,7 +207,7 @@ describe('courier customers (REST)', () => {
 
   describe('access', () => {
     it('a courier user works on its own courier', async () => {
-      const token = courierToken(speedy);
+      const token = await courierToken(speedy);
       const created = await request(t.http)
         .post(path(speedy))
         .set(bearer(token))
@@ -225,7 +225,7 @@ describe('courier customers (REST)', () => {
     });
 
     it('a courier user gets 404 for another courier, which stays unchanged', async () => {
-      const token = courierToken(speedy);
+      const token = await courierToken(speedy);
       const id = await insert(rapid, 'R-1', 'Luca', 'Verdi', 'Est');
       const before = await dbRow(id);
       const body = { user_code: 'R-1', first_name: 'Hacked', last_name: 'Hacked' };
@@ -246,20 +246,20 @@ describe('courier customers (REST)', () => {
     });
 
     it('a courier user gets the same 404 for an existing and an unknown courier', async () => {
-      const token = courierToken(speedy);
+      const token = await courierToken(speedy);
       const other = await request(t.http).get(path(rapid)).set(bearer(token)).expect(404);
       const unknown = await request(t.http).get(path(UNKNOWN_ID)).set(bearer(token)).expect(404);
       expect(other.body).toEqual(unknown.body);
     });
 
-    it('a courier user whose courier does not exist gets 404', () =>
+    it('a token for a courier that does not exist is refused (401): no such account can exist', async () =>
       request(t.http)
         .get(path(UNKNOWN_ID))
-        .set(bearer(courierToken(UNKNOWN_ID)))
-        .expect(404));
+        .set(bearer(await courierToken(UNKNOWN_ID)))
+        .expect(401));
 
     it.each([Role.Admin, Role.Manager])('%s reaches any courier', async (role) => {
-      const token = tokenFor(role);
+      const token = await tokenIn(t.dataSource, role);
       await insert(rapid, 'R-1');
       for (const courierId of [speedy, rapid]) {
         await request(t.http)
@@ -277,7 +277,7 @@ describe('courier customers (REST)', () => {
       expect(res.body).toEqual({ code: 404, message: 'courier not found', data: null });
       await request(t.http)
         .post(path(UNKNOWN_ID))
-        .set(bearer(tokenFor(Role.Manager)))
+        .set(bearer(await tokenIn(t.dataSource, Role.Manager)))
         .send({ user_code: 'C-1', first_name: 'M', last_name: 'R' })
         .expect(404);
       expect(await count()).toBe(0);
@@ -285,10 +285,10 @@ describe('courier customers (REST)', () => {
 
     it('401 without a token', () => request(t.http).get(path(speedy)).expect(401));
 
-    it('accepts an upper-case courier id as the courier user’s own', () =>
+    it('accepts an upper-case courier id as the courier user’s own', async () =>
       request(t.http)
         .get(path(speedy.toUpperCase()))
-        .set(bearer(courierToken(speedy)))
+        .set(bearer(await courierToken(speedy)))
         .expect(200));
 
     // Every role holds customer:add (API.md §1), so no role gets 403 on these routes.

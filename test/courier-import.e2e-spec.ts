@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, tokenIn, truncateAll } from './support/test-app';
 
 const HEADER = 'user_code,first_name,last_name,branch';
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join('');
@@ -36,7 +36,7 @@ describe('courier customers import (one transaction)', () => {
     [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
       `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
     );
-    courierUser = tokenFor(Role.Courier, { id: 'rider-1', courierId: courierA });
+    courierUser = await tokenIn(t.dataSource, Role.Courier, { id: 'rider-1', courierId: courierA });
   });
 
   it('upserts by user_code: creates, then updates on a second upload; header and short rows skipped', async () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenIn } from './support/test-app';
 import { listRoutes } from './support/routes';
 
 describe('HTTP conventions', () => {
@@ -28,7 +28,7 @@ describe('HTTP conventions', () => {
   it('404 with the envelope for an unknown route', async () => {
     const res = await request(t.http)
       .get('/api/no-such-route')
-      .set(bearer(tokenFor(Role.Admin)))
+      .set(bearer(await tokenIn(t.dataSource, Role.Admin)))
       .expect(404);
     expect(res.body).toMatchObject({ code: 404, data: null });
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { confirm, csv, HEADER, org, validate } from './support/imports';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { accountId, bearer, startTestApp, TestApp, tokenFor, tokenIn, truncateAll } from './support/test-app';
 
 /** The validate phase of API.md §3/§4 over HTTP: CSV reading, field codes, statuses, sessions, paging. */
 
@@ -668,7 +668,7 @@ describe('import validate (API.md §3, §4)', () => {
         `SELECT owner_id, status FROM import_sessions WHERE id = $1`,
         [data.import_id],
       );
-      expect(session).toEqual({ owner_id: managerId, status: 'validated' });
+      expect(session).toEqual({ owner_id: accountId(managerId), status: 'validated' });
 
       const own = await request(t.http)
         .get(`/api/imports/${data.import_id}`)
@@ -940,8 +940,13 @@ describe('import validate (API.md §3, §4)', () => {
   // ------------------------------------------------------------------------------------------------------ roles
 
   describe('roles', () => {
+    const courierOfNewCourier = async () => {
+      const [{ id }] = await t.dataSource.query(`INSERT INTO couriers (name) VALUES ('C') RETURNING id`);
+      return tokenIn(t.dataSource, Role.Courier, { courierId: id as string });
+    };
+
     it('a courier may not validate customers; a manager may validate customers but not distributors', async () => {
-      const courier = tokenFor(Role.Courier, { courierId: randomUUID() });
+      const courier = await courierOfNewCourier();
       const content = csv(MIN, 'A,IT1');
       const byCourier = await validate(t, courier, 'customers', content);
       await expectRefused(byCourier, 403);
@@ -971,7 +976,7 @@ describe('import validate (API.md §3, §4)', () => {
       expect(dist.text.trim()).toBe(HEADER);
       await request(t.http)
         .get('/api/customers/import/template')
-        .set(bearer(tokenFor(Role.Courier, { courierId: randomUUID() })))
+        .set(bearer(await courierOfNewCourier()))
         .expect(403);
       // The template is itself a valid header.
       const roundTrip = await customers(`${res.text}Acme,,IT1,,,,,,,,\r\n`).expect(200);

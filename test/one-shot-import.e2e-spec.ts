@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { csv, HEADER, org } from './support/imports';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, tokenIn, truncateAll } from './support/test-app';
 
 describe('POST /api/customers/import (one-shot, one transaction)', () => {
   let t: TestApp;
@@ -83,7 +83,7 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
   it('401 {error} without a valid token, 403 {error} for a manager', async () => {
     const res = await request(t.http).post('/api/customers/import').send({ content: 'x' }).expect(401);
     expect(res.body).toEqual({ error: expect.any(String) });
-    const forbidden = await post({ content: 'x' }, tokenFor(Role.Manager)).expect(403);
+    const forbidden = await post({ content: 'x' }, await tokenIn(t.dataSource, Role.Manager)).expect(403);
     expect(forbidden.body).toEqual({ error: expect.any(String) });
   });
 

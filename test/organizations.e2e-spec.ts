@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, tokenIn, truncateAll } from './support/test-app';
 
 const UNKNOWN_ID = '7c1f5d3e-2d5b-4f7e-9c1a-0b8e6c2d4f11';
 
@@ -21,7 +21,6 @@ describe('customers and distributors REST', () => {
   let t: TestApp;
   const admin = tokenFor(Role.Admin);
   const manager = tokenFor(Role.Manager);
-  const courier = tokenFor(Role.Courier, { courierId: UNKNOWN_ID });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -436,6 +435,10 @@ describe('customers and distributors REST', () => {
 
     it('keeps couriers and callers without a token out', async () => {
       const customer = await create('/customers', { company_name: 'X', vat_number: 'V' });
+      const [{ id: courierId }] = await t.dataSource.query(
+        `INSERT INTO couriers (name) VALUES ('C') RETURNING id`,
+      );
+      const courier = await tokenIn(t.dataSource, Role.Courier, { courierId });
       const res = await api(courier).get('/customers').expect(403);
       expect(res.body).toEqual({ code: 403, message: 'missing permission: directory:read', data: null });
       await api(courier).get(`/customers/${customer}`).expect(403);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { tableCounts } from './support/table-counts';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, tokenIn, truncateAll } from './support/test-app';
 
 /**
  * Properties of the imports on the real PostgreSQL, for random files and random confirm options, checked
@@ -384,7 +384,10 @@ describe('properties (fast-check, real PostgreSQL)', () => {
              FROM courier_customers ORDER BY courier_id, user_code`,
           );
         const before = await snapshot();
-        const rider = tokenFor(Role.Courier, { id: 'property-rider', courierId: courierA });
+        const rider = await tokenIn(t.dataSource, Role.Courier, {
+          id: 'property-rider',
+          courierId: courierA,
+        });
         const token = preview ? rider : admin;
 
         // The model: header skipped, short rows skipped, any invalid row refuses the file.

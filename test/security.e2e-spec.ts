@@ -10,7 +10,16 @@ import { hashPassword } from '../src/users/password';
 import { rsaKey, JwksServer, signHs256, signRs256, startJwksServer } from './support/jwks';
 import { sendWithoutFinishing } from './support/slow-request';
 import { tableCounts } from './support/table-counts';
-import { bearer, startTestApp, TestApp, TEST_SECRET, tokenFor, truncateAll } from './support/test-app';
+import {
+  bearer,
+  startTestApp,
+  TestApp,
+  TEST_SECRET,
+  accountId,
+  tokenFor,
+  tokenIn,
+  truncateAll,
+} from './support/test-app';
 
 /** Security properties a user of the API relies on (API.md §1, §4, §6, §7, §8), on one running service. */
 
@@ -118,7 +127,15 @@ describe('security', () => {
       }
       // The same construction with the real secret is accepted: the refusals above are about the key.
       await protectedRoute(
-        signHs256(TEST_SECRET, { ...idpClaims, sub: 'x', iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE }),
+        signHs256(TEST_SECRET, {
+          ...idpClaims,
+          sub: accountId('security-admin'),
+          iss: LOCAL_ISSUER,
+          aud: LOCAL_AUDIENCE,
+          ver: 0,
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 60,
+        }),
       ).expect(200);
     });
 
@@ -158,8 +175,8 @@ describe('security', () => {
       [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
         `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
       );
-      riderA = tokenFor(Role.Courier, { id: 'rider-a', courierId: courierA });
-      riderB = tokenFor(Role.Courier, { id: 'rider-b', courierId: courierB });
+      riderA = await tokenIn(t.dataSource, Role.Courier, { id: 'rider-a', courierId: courierA });
+      riderB = await tokenIn(t.dataSource, Role.Courier, { id: 'rider-b', courierId: courierB });
     });
 
     const preview = (token: string, content: string) =>

@@ -18,15 +18,26 @@ export class AuthService {
   /** Exchanges an email and password for a token. Unknown email and wrong password answer alike. */
   async login(dto: LoginDto): Promise<TokenDto> {
     const user = await this.users.findForLogin(dto.email);
-    if (!(await verifyPassword(dto.password, user?.passwordHash)) || !user) {
+    if (!(await verifyPassword(dto.password, user?.passwordHash)) || !user || user.disabledAt !== null) {
       throw new UnauthorizedException('invalid email or password');
     }
-    return this.issue({ id: user.id, role: user.role, courierId: user.courierId, email: user.email });
+    return this.issue({
+      id: user.id,
+      role: user.role,
+      courierId: user.courierId,
+      email: user.email,
+      tokenVersion: user.tokenVersion,
+    });
   }
 
   issue(user: AuthUser): TokenDto {
     const expiresIn = this.config.jwt.expiresIn;
-    const claims = { role: user.role, courier_id: user.courierId ?? undefined, email: user.email };
+    const claims = {
+      role: user.role,
+      courier_id: user.courierId ?? undefined,
+      email: user.email,
+      ver: user.tokenVersion ?? 0,
+    };
     const access_token = this.jwt.sign(claims, {
       subject: user.id,
       issuer: LOCAL_ISSUER,

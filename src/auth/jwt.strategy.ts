@@ -19,6 +19,9 @@ interface TokenClaims {
   email?: unknown;
   iss?: unknown;
   aud?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+  ver?: unknown;
 }
 
 type KeyCallback = (error: Error | null, key?: string | Buffer) => void;
@@ -68,6 +71,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const audience = external ? this.config.jwt.audience : LOCAL_AUDIENCE;
     const audiences = Array.isArray(claims.aud) ? (claims.aud as unknown[]) : [claims.aud];
     if (claims.iss !== issuer || !audiences.includes(audience)) throw new UnauthorizedException();
+    // A token without an expiry would be valid forever.
+    if (typeof claims.exp !== 'number') throw new UnauthorizedException();
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new UnauthorizedException();
     if (!ROLES.includes(claims.role as Role)) throw new UnauthorizedException();
     const role = claims.role as Role;
@@ -77,11 +82,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         throw new UnauthorizedException();
       courierId = claims.courier_id.toLowerCase();
     }
-    return {
+    const user: AuthUser = {
       id: claims.sub,
       role,
       courierId,
       email: typeof claims.email === 'string' ? claims.email : undefined,
     };
+    if (!external) this.checkLocalClaims(claims, user);
+    return user;
+  }
+
+  /**
+   * A token of this service has a bounded lifetime and names the version of its user's account it was
+   * issued for (`ver`); {@link ActiveUserGuard} checks the account itself on every request.
+   */
+  private checkLocalClaims(claims: TokenClaims, user: AuthUser): void {
+    const lifetime = typeof claims.iat === 'number' ? (claims.exp as number) - claims.iat : Infinity;
+    if (lifetime > this.config.jwt.maxLifetime) throw new UnauthorizedException();
+    if (!UUID.test(user.id) || typeof claims.ver !== 'number') throw new UnauthorizedException();
+    user.tokenVersion = claims.ver;
   }
 }

@@ -49,4 +49,6 @@ export interface AuthUser {
   /** Set for (and only for) courier users: the courier account the user belongs to. */
   courierId: string | null;
   email?: string;
+  /** The version of the user's account a token of this service was issued for (`ver`). */
+  tokenVersion?: number;
 }

@@ -19,6 +19,8 @@ export interface AppConfig {
     secret: string;
     /** Token lifetime in seconds. */
     expiresIn: number;
+    /** The longest lifetime (`exp` − `iat`, seconds) of a token this service accepts as its own. */
+    maxLifetime: number;
     jwksUri?: string;
     issuer?: string;
     audience?: string;
@@ -182,6 +184,14 @@ export function loadConfig(
     throw new ConfigError('JWT_ISSUER and JWT_AUDIENCE are required when JWT_JWKS_URI is set');
   }
 
+  const tokenLifetime = {
+    expiresIn: duration(env, 'JWT_EXPIRES_IN', '1h', 1000) / 1000,
+    maxLifetime: duration(env, 'JWT_MAX_LIFETIME', '24h', 1000) / 1000,
+  };
+  if (tokenLifetime.expiresIn > tokenLifetime.maxLifetime) {
+    throw new ConfigError('JWT_EXPIRES_IN must not be longer than JWT_MAX_LIFETIME');
+  }
+
   return {
     nodeEnv,
     production,
@@ -192,7 +202,8 @@ export function loadConfig(
     dataDir,
     jwt: {
       secret: jwtSecret(env, production, dataDir, warn),
-      expiresIn: duration(env, 'JWT_EXPIRES_IN', '1h', 1000) / 1000,
+      expiresIn: tokenLifetime.expiresIn,
+      maxLifetime: tokenLifetime.maxLifetime,
       jwksUri,
       issuer,
       audience,

@@ -19,6 +19,14 @@ export class User {
   @Column({ name: 'courier_id', type: 'uuid', nullable: true })
   courierId: string | null;
 
+  /** A disabled user cannot log in, and its tokens are refused. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt: Date | null;
+
+  /** Bumped by every change that must end the user's tokens; a token carries the version it was issued for. */
+  @Column({ name: 'token_version', type: 'int', default: 0 })
+  tokenVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

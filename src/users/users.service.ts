@@ -16,6 +16,7 @@ export const toUserDto = (user: User): UserDto => ({
   email: user.email,
   role: user.role,
   courier_id: user.courierId,
+  disabled: user.disabledAt !== null,
   created_at: user.createdAt,
 });
 
@@ -32,21 +33,7 @@ export class UsersService implements OnApplicationBootstrap {
   async create(dto: CreateUserDto): Promise<UserDto> {
     const email = dto.email.trim().toLowerCase();
     const courierId = dto.courier_id?.toLowerCase() ?? null;
-    if (dto.role === Role.Courier && !courierId) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is required for a courier user', {
-        errors: [{ field: 'courier_id', message: 'required' }],
-      });
-    }
-    if (dto.role !== Role.Courier && courierId) {
-      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is only allowed for a courier user', {
-        errors: [{ field: 'courier_id', message: 'invalid_value' }],
-      });
-    }
-    if (courierId && !(await this.couriers.existsBy({ id: courierId }))) {
-      throw new ApiException(HttpStatus.NOT_FOUND, 'courier not found', {
-        errors: [{ field: 'courier_id', message: 'not_found' }],
-      });
-    }
+    await this.checkCourier(dto.role, courierId);
     const passwordHash = await hashPassword(dto.password);
     const inserted = await this.users
       .createQueryBuilder()
@@ -67,8 +54,28 @@ export class UsersService implements OnApplicationBootstrap {
       email,
       role: dto.role,
       courier_id: courierId,
+      disabled: false,
       created_at: row.created_at as Date,
     };
+  }
+
+  /** A courier user needs an existing courier, and no other role may have one. */
+  async checkCourier(role: Role, courierId: string | null): Promise<void> {
+    if (role === Role.Courier && !courierId) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is required for a courier user', {
+        errors: [{ field: 'courier_id', message: 'required' }],
+      });
+    }
+    if (role !== Role.Courier && courierId) {
+      throw new ApiException(HttpStatus.BAD_REQUEST, 'courier_id is only allowed for a courier user', {
+        errors: [{ field: 'courier_id', message: 'invalid_value' }],
+      });
+    }
+    if (courierId && !(await this.couriers.existsBy({ id: courierId }))) {
+      throw new ApiException(HttpStatus.NOT_FOUND, 'courier not found', {
+        errors: [{ field: 'courier_id', message: 'not_found' }],
+      });
+    }
   }
 
   async list(query: PageQueryDto): Promise<Page<UserDto>> {
