@@ -107,7 +107,7 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '');
 /** Unique VATs: `IT` and 11 digits, the file's base plus the row index. */
 const vat = (base: number, index: number) => `IT${String(base + index).padStart(11, '0')}`;
 
-function customerLine(pick: Pick, rnd: () => number, vatBase: number, index: number): string {
+function customerLine(pick: Pick, rnd: () => number, vatBase: number, index: number, edited = false): string {
   const surname = pick(SURNAMES);
   const sector = pick(SECTORS);
   const form = pick(LEGAL_FORMS);
@@ -128,7 +128,7 @@ function customerLine(pick: Pick, rnd: () => number, vatBase: number, index: num
     `${slug(first)}.${slug(contactSurname)}@${domain}`,
     `+39 ${area} ${number.slice(0, 3)} ${number.slice(3)}`,
     rnd() < 0.2 ? 'en' : 'it',
-    pick(NOTES),
+    edited ? `${pick(NOTES)} (revised)` : pick(NOTES),
   ];
   return values.map(cell).join(',');
 }
@@ -176,12 +176,15 @@ async function ensureFile(
   return { path, rows, bytes: statSync(path).size, reused: false };
 }
 
-/** Customers with every column, valid values and VATs unique within the file (and across files). */
-export function customersFile(rows: number, kind: 'main' | 'one-shot'): Promise<CsvFile> {
-  const vatBase = kind === 'main' ? 10_000_000_000 : 20_000_000_000;
-  const name = `customers${kind === 'main' ? '' : '-one-shot'}-v${GENERATOR_VERSION}-${rows}.csv`;
-  return ensureFile(name, CUSTOMER_COLUMNS, rows, kind === 'main' ? 1 : 2, (pick, rnd, index) =>
-    customerLine(pick, rnd, vatBase, index),
+/**
+ * Customers with every column, valid values and VATs unique within the file (and across files). `changed` is
+ * the main file with one field (`notes`) different on every row.
+ */
+export function customersFile(rows: number, kind: 'main' | 'one-shot' | 'changed'): Promise<CsvFile> {
+  const vatBase = kind === 'one-shot' ? 20_000_000_000 : 10_000_000_000;
+  const name = `customers${kind === 'main' ? '' : `-${kind}`}-v${GENERATOR_VERSION}-${rows}.csv`;
+  return ensureFile(name, CUSTOMER_COLUMNS, rows, kind === 'one-shot' ? 2 : 1, (pick, rnd, index) =>
+    customerLine(pick, rnd, vatBase, index, kind === 'changed'),
   );
 }
 

@@ -62,6 +62,8 @@ function expectAnswer(
 
 interface Files {
   customers: CsvFile;
+  /** The customers file with one field different on every row. */
+  changed: CsvFile;
   couriers: CsvFile;
   oneShot: CsvFile;
 }
@@ -200,38 +202,49 @@ class Phases {
     this.combine('customers validate + confirm (sync)', [validate, confirm], copy);
   }
 
-  /** The same file again: every VAT exists now, so every row is a warning, applied as an update. */
-  async customersAgain(file: CsvFile, copy: CopyBaselines): Promise<void> {
+  /**
+   * A file whose every VAT exists now, so every row is a warning, confirmed with override: the same file again
+   * (`identical`: nothing to write) or the one where every row changes one field (`changed`: every record
+   * updated).
+   */
+  async customersAgain(file: CsvFile, copy: CopyBaselines, kind: 'identical' | 'changed'): Promise<void> {
     const rows = file.rows;
+    const unchanged = kind === 'identical' ? rows : 0;
+    const label = kind === 'identical' ? 'identical re-import' : 'one field changed';
     let importId = '';
-    const validate = await this.measure('customers re-validate (all warnings)', rows, copy, async () => {
+    const validate = await this.measure(`customers re-validate (${label})`, rows, copy, async () => {
       const answer = await this.api.upload('/api/customers/import/validate', file);
       expectAnswer('customers re-validate', answer, 200, (body) => body.data, {
         total_rows: rows,
         valid_rows: 0,
         warning_rows: rows,
+        unchanged_rows: unchanged,
         error_rows: 0,
         ambiguous_rows: 0,
       });
       importId = answer.body.data.import_id as string;
       return { answerBytes: answer.bytes };
     });
-    const confirm = await this.probingHealth('customers confirm (async)', () =>
-      this.measure('customers confirm (async)', rows, copy, async () => {
+    const confirm = await this.probingHealth(`customers confirm (${label}, async)`, () =>
+      this.measure(`customers confirm (${label}, async)`, rows, copy, async () => {
         const started = await this.api.post('/api/customers/import/confirm', {
           import_id: importId,
           override: true,
           async: true,
         });
         expectAnswer('customers confirm (async)', started, 202, (body) => body.data, { import_id: importId });
-        await this.waitCompleted(importId, rows);
+        await this.waitCompleted(importId, rows, { updated: rows - unchanged, skipped: unchanged });
         return { answerBytes: started.bytes };
       }),
     );
-    this.combine('customers re-validate + confirm (async)', [validate, confirm], copy);
+    this.combine(`customers re-validate + confirm (${label})`, [validate, confirm], copy);
   }
 
-  private async waitCompleted(importId: string, rows: number): Promise<void> {
+  private async waitCompleted(
+    importId: string,
+    rows: number,
+    expected: { updated: number; skipped: number },
+  ): Promise<void> {
     const deadline = Date.now() + ASYNC_DEADLINE_MS;
     for (;;) {
       const answer = await this.api.get(`/api/imports/${importId}`);
@@ -240,8 +253,8 @@ class Phases {
       if (session?.status === 'completed') {
         expectAnswer('async confirm result', answer, 200, (body) => body.data.result, {
           created: 0,
-          updated: rows,
-          skipped: 0,
+          updated: expected.updated,
+          skipped: expected.skipped,
           failed: 0,
         });
         expectAnswer('async confirm progress', answer, 200, (body) => body.data.progress, {
@@ -267,9 +280,11 @@ class Phases {
     }
   }
 
-  async courier(file: CsvFile, copy: CopyBaselines, courierId: string): Promise<void> {
+  /** The courier file, `new`: every code created; `again`: the same file, every customer unchanged. */
+  async courier(file: CsvFile, copy: CopyBaselines, courierId: string, kind: 'new' | 'again'): Promise<void> {
     const rows = file.rows;
-    await this.measure('courier import (transactional)', rows, copy, async () => {
+    const phase = kind === 'new' ? 'courier import (new codes)' : 'courier import (same file again)';
+    await this.measure(phase, rows, copy, async () => {
       const answer = await this.api.upload('/api/courier-customers/import', file, {
         target_courier_id: courierId,
       });
@@ -283,8 +298,9 @@ class Phases {
       });
       expectAnswer('courier import', answer, 200, (body) => body.data, {
         processed: rows,
-        created: rows,
+        created: kind === 'new' ? rows : 0,
         updated: 0,
+        unchanged: kind === 'new' ? 0 : rows,
         skipped_rows: [],
       });
       return { answerBytes: answer.bytes };
@@ -344,11 +360,13 @@ async function main(): Promise<void> {
 
   const files: Files = {
     customers: await customersFile(options.rows, 'main'),
+    changed: await customersFile(options.rows, 'changed'),
     couriers: await courierFile(options.rows),
     oneShot: await customersFile(Math.min(options.rows, ONE_SHOT_MAX_ROWS), 'one-shot'),
   };
   out('files:');
   out(describeFile('customers', files.customers));
+  out(describeFile('customers, one field changed', files.changed));
   out(describeFile('courier customers', files.couriers));
   out(describeFile('one-shot customers', files.oneShot));
 
@@ -394,8 +412,10 @@ async function main(): Promise<void> {
     out('phases:');
     phases = new Phases(service, api, rss);
     await phases.customers(files.customers, copies.customers);
-    await phases.customersAgain(files.customers, copies.customers);
-    await phases.courier(files.couriers, copies.couriers, courierId);
+    await phases.customersAgain(files.customers, copies.customers, 'identical');
+    await phases.customersAgain(files.changed, copies.customers, 'changed');
+    await phases.courier(files.couriers, copies.couriers, courierId, 'new');
+    await phases.courier(files.couriers, copies.couriers, courierId, 'again');
     await phases.oneShot(files.oneShot, copies.oneShot);
   } catch (error) {
     failure = error;

@@ -48,12 +48,18 @@ describe('courier customers import (one transaction)', () => {
     expect(first.body).toEqual({
       status: 'success',
       message: 'Successfully processed 3 records (Upsert complete).',
-      data: { processed: 3, created: 3, updated: 0, skipped_rows: [4] },
+      data: { processed: 3, created: 3, updated: 0, unchanged: 0, skipped_rows: [4] },
     });
     const second = await upload(manager, lines(HEADER, 'U1,Ada,King,South', 'U4,Edsger,Dijkstra,'), {
       target_courier_id: courierB,
     }).expect(200);
-    expect(second.body.data).toEqual({ processed: 2, created: 1, updated: 1, skipped_rows: [] });
+    expect(second.body.data).toEqual({
+      processed: 2,
+      created: 1,
+      updated: 1,
+      unchanged: 0,
+      skipped_rows: [],
+    });
     expect(await stored(courierB)).toEqual([
       { user_code: 'U1', first_name: 'Ada', last_name: 'King', branch: 'South' },
       { user_code: 'U2', first_name: 'Alan', last_name: 'Turing', branch: null },
@@ -187,7 +193,7 @@ describe('courier customers import (one transaction)', () => {
     expect(done.body).toEqual({
       status: 'success',
       message: 'Successfully processed 2 records (Upsert complete).',
-      data: { processed: 2, created: 2, updated: 0, skipped_rows: [4] },
+      data: { processed: 2, created: 2, updated: 0, unchanged: 0, skipped_rows: [4] },
     });
     const again = await confirm().expect(409);
     expect(again.body).toMatchObject({
@@ -229,7 +235,7 @@ describe('courier customers import (one transaction)', () => {
       .set(bearer(courierUser))
       .send({ import_id: v.body.data.import_id })
       .expect(200);
-    expect(done.body.data).toEqual({ processed: 5, created: 3, updated: 2, skipped_rows: [] });
+    expect(done.body.data).toEqual({ processed: 5, created: 3, updated: 2, unchanged: 0, skipped_rows: [] });
     expect(await stored(courierA)).toEqual([
       { user_code: 'FRESH', first_name: 'New', last_name: 'Fresh', branch: null },
       { user_code: 'GONE', first_name: 'New', last_name: 'Gone', branch: null },

@@ -36,6 +36,7 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
       count: 2,
       created: 2,
       updated: 0,
+      unchanged: 0,
       errors: [
         { index: 1 + 1, name: '', message: 'company_name: required' },
         { index: 3, name: 'Gamma', message: 'email: invalid_format' },
@@ -44,7 +45,7 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
     const second = await post({
       content: csv(HEADER, org('Alpha 2', 'v1', { city: 'Bari' }), org('Delta', 'V5')),
     }).expect(200);
-    expect(second.body).toEqual({ count: 2, created: 1, updated: 1, errors: [] });
+    expect(second.body).toEqual({ count: 2, created: 1, updated: 1, unchanged: 0, errors: [] });
     expect(await customers()).toEqual([
       { company_name: 'Alpha 2', vat_number: 'v1', city: 'Bari' },
       { company_name: 'Beta', vat_number: 'V2', city: 'Milano' },

@@ -240,7 +240,7 @@ describe('the OpenAPI document (openapi.json)', () => {
     const keys = (s: any) => Object.keys(s.properties).sort();
 
     const oneShot = '/api/customers/import';
-    expect(keys(schema(oneShot, '200'))).toEqual(['count', 'created', 'errors', 'updated']);
+    expect(keys(schema(oneShot, '200'))).toEqual(['count', 'created', 'errors', 'unchanged', 'updated']);
     expect(keys(schema(oneShot, '200').properties.errors.items)).toEqual(['index', 'message', 'name']);
     for (const status of ['400', '401', '403', '413', '500']) {
       expect(keys(schema(oneShot, status))).toEqual(['error', 'errors']);
@@ -252,7 +252,13 @@ describe('the OpenAPI document (openapi.json)', () => {
     for (const path of ['/api/courier-customers/import', '/api/courier-customers/import/confirm']) {
       const success = schema(path, '200');
       expect(keys(success)).toEqual(['data', 'message', 'status']);
-      expect(keys(success.properties.data)).toEqual(['created', 'processed', 'skipped_rows', 'updated']);
+      expect(keys(success.properties.data)).toEqual([
+        'created',
+        'processed',
+        'skipped_rows',
+        'unchanged',
+        'updated',
+      ]);
       for (const status of ['400', '401', '403', '404']) {
         const error = schema(path, status);
         expect(keys(error)).toEqual(['errors', 'message', 'status']);

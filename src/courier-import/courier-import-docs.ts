@@ -101,6 +101,7 @@ export const courierValidateDocs = () =>
     valid_rows: 2,
     error_rows: 1,
     warning_rows: 0,
+    unchanged_rows: 0,
     ambiguous_rows: 0,
     ignored_columns: [],
     rows: [

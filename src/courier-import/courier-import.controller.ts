@@ -36,8 +36,8 @@ export class CourierImportController {
   @ApiOperation({ operationId: 'courierImportOneShot' })
   @courierSuccessDoc({
     status: 'success',
-    message: 'Successfully processed 3 records (Upsert complete).',
-    data: { processed: 3, created: 2, updated: 1, skipped_rows: [5] },
+    message: 'Successfully processed 4 records (Upsert complete).',
+    data: { processed: 4, created: 2, updated: 1, unchanged: 1, skipped_rows: [5] },
   })
   @courierErrorDocs({ upload: true })
   import(
@@ -71,7 +71,7 @@ export class CourierImportController {
   @courierSuccessDoc({
     status: 'success',
     message: 'Successfully processed 2 records (Upsert complete).',
-    data: { processed: 2, created: 2, updated: 0, skipped_rows: [5] },
+    data: { processed: 2, created: 2, updated: 0, unchanged: 0, skipped_rows: [5] },
   })
   @courierErrorDocs({ upload: false })
   confirm(@CurrentUser() user: AuthUser, @Body() dto: ConfirmImportDto): Promise<CourierImportSuccessDto> {

@@ -15,11 +15,19 @@ import {
   stagedFields,
 } from '../import-session/import-definition';
 import { FieldError } from '../import-session/field-rules';
+import { assignSql, changedSql, ComparedColumn } from '../import-session/import-changes';
 
 /** Positional columns, each with the rule of the REST endpoints. */
 const COLUMNS: readonly ImportColumn[] = COURIER_CUSTOMER_RULES.map((rule) => ruleColumn(rule));
 const FIELDS = stagedFields(COLUMNS);
 const V = stagedColumns(FIELDS);
+
+/** What an upsert writes and compares: the names and the branch (the code is the key). */
+const COMPARED: ComparedColumn[] = (['first_name', 'last_name', 'branch'] as const).map((field) => ({
+  field,
+  column: field,
+  value: (_t: string, r: string) => (r === 'EXCLUDED' ? `EXCLUDED.${field}` : `${r}.${V[field]}`),
+}));
 
 /**
  * Courier customers (API.md §6): positional columns, the header always skipped, records with fewer than 3
@@ -58,10 +66,11 @@ export class CourierImportDefinition implements ImportDefinition {
 
   /**
    * Upserts the scope's rows by `user_code` within the courier. The customers found at validate are updated
-   * by id and the other rows inserted, two plain statements. When that is no longer true (a customer
-   * created, deleted or renamed since), the batch fails and its rows are applied again one at a time with
-   * `INSERT … ON CONFLICT DO UPDATE`, where `xmax = 0` tells a created record from an updated one. Only the
-   * updated rows get an outcome row.
+   * by id where they differ from the row, and the other rows inserted, two plain statements; a customer
+   * identical to its row is not written (skipped as unchanged). When what the validate found is no longer true
+   * (a customer deleted or renamed since), the batch fails and its rows are applied again one at a time with
+   * `INSERT … ON CONFLICT DO UPDATE … WHERE <changed>`, where `xmax = 0` tells a created record from an
+   * updated one. Only the rows whose outcome the core cannot derive get an outcome row.
    */
   async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
@@ -72,45 +81,56 @@ export class CourierImportDefinition implements ImportDefinition {
         await query(
           manager,
           sql`WITH upserted AS (
-              INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
+              INSERT INTO courier_customers AS c (id, courier_id, user_code, first_name, last_name, branch)
               SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
               FROM import_rows r WHERE ${rows}
-              ON CONFLICT (courier_id, user_code) DO UPDATE SET
-                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
+              ON CONFLICT (courier_id, user_code) DO UPDATE SET ${assignSql(COMPARED, 'c', 'EXCLUDED')},
                 updated_at = now()
+              WHERE ${changedSql(COMPARED, 'c', 'EXCLUDED')}
               RETURNING id, user_code, (xmax = 0) AS inserted
             ), recorded AS (
+              -- Updated; identical to the stored customer (not written); or created although the validate had
+              -- found a customer. A row written by neither way is left to the core's check, as created.
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-              SELECT ${scope.session}, r.row_number, 'updated', u.id
-              FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
-              WHERE NOT u.inserted
+              SELECT ${scope.session}, x.row_number, x.outcome, x.id FROM (
+                SELECT r.row_number, r.match_id, coalesce(u.id, stored.id) AS id,
+                       CASE WHEN u.id IS NOT NULL AND NOT u.inserted THEN 'updated'
+                            WHEN u.id IS NULL AND stored.id IS NOT NULL THEN 'skipped' ELSE 'created' END AS outcome
+                FROM import_rows r
+                LEFT JOIN upserted u ON u.user_code = r.match_key
+                LEFT JOIN courier_customers stored ON stored.courier_id = ${courier} AND stored.user_code = r.match_key
+                WHERE ${rows}
+              ) x
+              WHERE NOT (x.outcome = 'created' AND x.match_id IS NULL)
             )
             SELECT count(*)::int AS written FROM upserted`,
         ),
       );
       return written;
     }
-    const [{ matched, updated }] = rowsOf<{ matched: number; updated: number }>(
+    const [{ updated, stale }] = rowsOf<{ updated: number; stale: number }>(
       await query(
         manager,
         sql`WITH updated AS (
-              UPDATE courier_customers c SET first_name = ${staged('first_name')},
-                last_name = ${staged('last_name')}, branch = ${staged('branch')}, updated_at = now()
+              UPDATE courier_customers c SET ${assignSql(COMPARED, 'c', 'r')}, updated_at = now()
               FROM import_rows r
               WHERE ${rows} AND r.match_id IS NOT NULL
                 AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
+                AND ${changedSql(COMPARED, 'c', 'r')}
               RETURNING r.row_number, c.id
             ), recorded AS (
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
               SELECT ${scope.session}, row_number, 'updated', id FROM updated
-              RETURNING 1
             )
-            SELECT (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL) AS matched,
-                   (SELECT count(*)::int FROM recorded) AS updated`,
+            SELECT (SELECT count(*)::int FROM updated) AS updated,
+                   -- The rows whose customer is gone or renamed since the validate (the snapshot is the same).
+                   (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM courier_customers c WHERE c.id = r.match_id
+                        AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')})) AS stale`,
       ),
     );
-    if (updated !== matched) throw new StaleMatchError();
+    if (stale > 0) throw new StaleMatchError();
     const created = await execute(
       manager,
       sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)

@@ -19,12 +19,14 @@ export class CourierImportErrorDto {
 }
 
 export class CourierImportDataDto {
-  /** Rows written (created + updated). @example 3 */
+  /** Every data row imported: created, updated or unchanged. @example 4 */
   processed: number;
   /** @example 2 */
   created: number;
   /** @example 1 */
   updated: number;
+  /** Rows identical to their stored customer: not written. @example 1 */
+  unchanged: number;
   /** Row numbers of records with fewer than 3 columns, not imported. @example [5] */
   skipped_rows: number[];
 }
@@ -32,7 +34,7 @@ export class CourierImportDataDto {
 export class CourierImportSuccessDto {
   /** @example success */
   status: 'success';
-  /** @example "Successfully processed 3 records (Upsert complete)." */
+  /** @example "Successfully processed 4 records (Upsert complete)." */
   message: string;
   data: CourierImportDataDto;
 }

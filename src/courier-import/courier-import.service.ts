@@ -63,7 +63,8 @@ export class CourierImportService {
     }
     const { result } = applied;
     const session = await this.store.find(importId);
-    const processed = result.created + result.updated;
+    const unchanged = await this.reads.unchangedCount(importId);
+    const processed = result.created + result.updated + unchanged;
     return {
       status: 'success',
       message: `Successfully processed ${processed} records (Upsert complete).`,
@@ -71,6 +72,7 @@ export class CourierImportService {
         processed,
         created: result.created,
         updated: result.updated,
+        unchanged,
         skipped_rows: session?.dropped_rows ?? [],
       },
     };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Sql, sql } from '../database/sql';
+import { sql } from '../database/sql';
+import { ComparedColumn } from '../import-session/import-changes';
 import {
   ApplyScope,
   ImportColumn,
@@ -51,8 +52,12 @@ export class CustomersImportDefinition extends OrganizationImport {
     context: ImportContext,
     present: ReadonlySet<string>,
   ): Promise<void> {
-    await super.analyse(manager, sessionId);
-    if (!present.has('distributor')) return;
+    // The distributor first: what an update would change includes the distributor it resolves to.
+    if (present.has('distributor')) await this.resolveDistributors(manager, sessionId);
+    await super.analyse(manager, sessionId, context, present);
+  }
+
+  private async resolveDistributors(manager: EntityManager, sessionId: string): Promise<void> {
     const { distributor, distributor_id } = this.v;
     await manager.query(
       `WITH wanted AS (
@@ -92,10 +97,18 @@ export class CustomersImportDefinition extends OrganizationImport {
     };
   }
 
-  protected override extraAssign(): Sql {
-    const column = `src.${this.v.distributor_id}`;
-    return sql.raw(
-      `, distributor_id = CASE WHEN ${column} IS NOT NULL THEN ${column}::uuid ELSE customers.distributor_id END`,
-    );
+  /** A row whose distributor cell is empty keeps the record's distributor. */
+  protected override compared(present: ReadonlySet<string>): ComparedColumn[] {
+    const columns = super.compared(present);
+    if (!present.has('distributor')) return columns;
+    const staged = this.v.distributor_id;
+    return [
+      ...columns,
+      {
+        field: 'distributor_id',
+        column: 'distributor_id',
+        value: (t, r) => `coalesce(${r}.${staged}::uuid, ${t}.distributor_id)`,
+      },
+    ];
   }
 }

@@ -20,6 +20,7 @@ const oneShotDocs = () =>
         count: 2,
         created: 1,
         updated: 1,
+        unchanged: 0,
         errors: [{ index: 2, name: 'Bad Email Srl', message: 'email: invalid_format' }],
       },
     }),

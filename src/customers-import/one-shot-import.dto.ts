@@ -23,6 +23,8 @@ export class OneShotResultDto {
   created: number;
   /** @example 1 */
   updated: number;
+  /** Rows identical to their stored customer: not written, and not listed in `errors`. @example 0 */
+  unchanged: number;
   /** The rows that were not written, and why. */
   errors: OneShotErrorDto[];
 }

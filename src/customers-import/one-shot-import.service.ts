@@ -63,14 +63,15 @@ export class OneShotImportService {
     const { result } = applied;
     const session = await this.store.find(importId);
     const notWritten = session
-      ? await this.reads.outcomeRows(session, { notWritten: true }, 0, MAX_LISTED)
+      ? await this.reads.outcomeRows(session, { notWritten: true, changedOnly: true }, 0, MAX_LISTED)
       : [];
     const errors = this.describeRows(notWritten);
     const count = result.created + result.updated;
-    if (count === 0 && errors.length > 0) {
+    const unchanged = await this.reads.unchangedCount(importId);
+    if (count + unchanged === 0 && errors.length > 0) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, { error: FAILED, errors });
     }
-    return { count, created: result.created, updated: result.updated, errors };
+    return { count, created: result.created, updated: result.updated, unchanged, errors };
   }
 
   private async describe(

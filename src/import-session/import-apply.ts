@@ -190,6 +190,7 @@ function scopeOf(session: SessionRecord, options: StoredOptions, from: number, t
     to,
     options: { override: options.override, resolutions: options.resolutions },
     context: session.context,
+    present: new Set(session.cell_fields.filter((field): field is string => field !== null)),
     retry: false,
     session: sql`${sql.value(session.id)}::uuid`,
     resolutions: sql`${sql.value(JSON.stringify(options.resolutions))}::jsonb`,

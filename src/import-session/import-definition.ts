@@ -79,6 +79,8 @@ export interface ApplyScope {
   /** The options of the confirm; `resolutions` holds only choices that are among their row's candidates. */
   options: ConfirmOptions;
   context: ImportContext;
+  /** The fields of the columns the file has: only those are compared and written on update (API.md §11). */
+  present: ReadonlySet<string>;
   /**
    * The rows of a batch that failed, applied again one at a time: a definition that took a shortcut which a
    * concurrent change can break (trusting what its look-ups found at validate) takes the exact way now.
@@ -144,8 +146,10 @@ export interface ImportDefinition {
   /**
    * Writes the rows of the scope that the confirm table says to write (API.md §4), with set-based
    * statements. A record created from a row takes the row's `target_id`; every row written another way
-   * (updated) or found unwritable gets its outcome in `import_row_outcomes`, in the same transaction. The
-   * core derives every other outcome from the row's status and the options.
+   * (updated) or found unwritable gets its outcome in `import_row_outcomes`, in the same transaction. A row
+   * matched at validate (`match_id`) and left without an outcome row was skipped as unchanged: its record
+   * already holds what it would write. The core derives every other outcome from the row's status and the
+   * options.
    *
    * Answers how many records it wrote (created or updated). The core checks it against the outcomes it will
    * report as written, in the same transaction, and fails the batch when they differ: an INSERT that skipped

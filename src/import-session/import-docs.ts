@@ -12,6 +12,7 @@ export const VALIDATE_EXAMPLE = {
   valid_rows: 1,
   error_rows: 1,
   warning_rows: 1,
+  unchanged_rows: 0,
   ambiguous_rows: 0,
   ignored_columns: [],
   rows: [
@@ -25,6 +26,7 @@ export const VALIDATE_EXAMPLE = {
       status: 'warning',
       data: { company_name: 'Rossi Trasporti SPA', vat_number: 'IT09876543210', language: 'en' },
       warnings: [{ field: 'vat_number', message: 'already_exists' }],
+      changes: { language: { from: 'it', to: 'en' } },
     },
     {
       row_number: 4,

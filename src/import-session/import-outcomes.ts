@@ -25,7 +25,9 @@ export interface OutcomeSql {
  * The outcome of staged rows, as SQL over `import_rows r LEFT JOIN import_row_outcomes o`. Only the rows a
  * confirm updated or could not write have an outcome row; every other outcome follows from the confirm table
  * of API.md §4: `error` rows, `warning` rows without override and unresolved `ambiguous` rows are skipped,
- * the rest were created with the row's `target_id`. A row has an outcome once its batch is applied.
+ * a row matched to a record (`match_id`) under override was skipped as `unchanged` (its record already
+ * held its values), the rest were created with the row's `target_id`. A row has an outcome once its batch is
+ * applied.
  *
  * The fragments carry their values; a statement that embeds several of them passes each value once.
  */
@@ -43,15 +45,18 @@ export function outcomeSql(
   }
   const skipped = sql`(r.status = 'error' OR (r.status = 'warning' AND NOT ${override})
       OR (r.status = 'ambiguous' AND NOT (${resolutions} ? r.row_number::text)))`;
+  // A row that matched a record and that the confirm left without an outcome row found it identical.
+  const unchanged = sql`(r.match_id IS NOT NULL AND r.status IN ('valid', 'warning') AND ${override})`;
   const outcome = sql`CASE WHEN NOT (${applied}) THEN NULL WHEN o.outcome IS NOT NULL THEN o.outcome
-      WHEN ${skipped} THEN 'skipped' ELSE 'created' END`;
+      WHEN ${skipped} OR ${unchanged} THEN 'skipped' ELSE 'created' END`;
   return {
     outcome,
-    reason: sql`CASE WHEN NOT (${applied}) OR o.outcome IS NOT NULL OR NOT ${skipped} THEN NULL
-      WHEN r.status = 'error' THEN 'error' WHEN r.status = 'warning' THEN 'warning_not_overridden'
-      ELSE 'ambiguous_unresolved' END`,
+    reason: sql`CASE WHEN NOT (${applied}) THEN NULL WHEN o.outcome = 'skipped' THEN 'unchanged'
+      WHEN o.outcome IS NOT NULL THEN NULL
+      WHEN r.status = 'error' THEN 'error' WHEN r.status = 'warning' AND NOT ${override} THEN 'warning_not_overridden'
+      WHEN ${skipped} THEN 'ambiguous_unresolved' WHEN ${unchanged} THEN 'unchanged' END`,
     targetId: sql`CASE WHEN NOT (${applied}) THEN NULL WHEN o.outcome IS NOT NULL THEN o.target_id
-      WHEN ${skipped} THEN NULL ELSE r.target_id END`,
+      WHEN ${skipped} THEN NULL WHEN ${unchanged} THEN r.match_id ELSE r.target_id END`,
     error: sql`CASE WHEN ${applied} THEN o.error END`,
   };
 }

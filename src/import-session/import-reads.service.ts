@@ -5,7 +5,13 @@ import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
-import { dataSql, outcomeSql, OutcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
+import {
+  ALL_ROWS_WITH_OUTCOMES,
+  dataSql,
+  outcomeSql,
+  OutcomeSql,
+  ROWS_WITH_OUTCOMES,
+} from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
 import { ImportException, ImportExceptionCode } from './import.exception';
 import {
@@ -22,6 +28,10 @@ export interface RowFilter {
   status?: string;
   outcome?: string;
   notWritten?: boolean;
+  /** Leave out the rows skipped as unchanged (with `notWritten`: the rows that were not imported). */
+  changedOnly?: boolean;
+  /** `warning` rows an update would change (true) or not (false). */
+  changed?: boolean;
   rowNumbers?: number[];
 }
 
@@ -32,6 +42,7 @@ export interface StoredRow {
   data: Record<string, unknown>;
   errors: ImportRowView['errors'] | null;
   warnings: ImportRowView['warnings'] | null;
+  changes?: ImportRowView['changes'] | null;
   outcome: ImportRowView['outcome'] | null;
   target_id: string | null;
   reason: string | null;
@@ -49,6 +60,7 @@ export function toRowView(row: StoredRow): ImportRowView {
   const view: ImportRowView = { row_number: row.row_number, status: row.status, data: row.data };
   if (row.errors) view.errors = row.errors;
   if (row.warnings) view.warnings = row.warnings;
+  if (row.changes) view.changes = row.changes;
   if (row.outcome) view.outcome = row.outcome;
   if (row.target_id) view.id = row.target_id;
   if (row.reason) view.reason = row.reason;
@@ -90,7 +102,7 @@ export class ImportReadsService {
         ? []
         : await query(
             this.dataSource,
-            sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings
+            sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings, r.changes
                 FROM import_rows r
                 WHERE r.session_id = ${sessionId} ${truncated ? sql`AND r.status <> 'valid'` : sql``}
                 ORDER BY r.row_number LIMIT ${limit}`,
@@ -101,6 +113,7 @@ export class ImportReadsService {
       valid_rows: session.valid_rows,
       error_rows: session.error_rows,
       warning_rows: session.warning_rows,
+      unchanged_rows: session.unchanged_rows,
       ambiguous_rows: session.ambiguous_rows,
       ignored_columns: session.ignored_columns,
       rows: rows.map(toRowView),
@@ -142,6 +155,7 @@ export class ImportReadsService {
       valid_rows: session.valid_rows,
       error_rows: session.error_rows,
       warning_rows: session.warning_rows,
+      unchanged_rows: session.unchanged_rows,
       ambiguous_rows: session.ambiguous_rows,
       ignored_columns: session.ignored_columns,
       progress: { applied_rows: session.applied_rows, total_rows: session.total_rows },
@@ -172,7 +186,7 @@ export class ImportReadsService {
   /** `GET /api/imports/{id}/rows`: a page of rows with their outcomes, and how many match the filter. */
   async rows(
     session: SessionRecord,
-    filter: { status?: string; outcome?: string; offset: number; limit: number },
+    filter: { status?: string; outcome?: string; changed?: boolean; offset: number; limit: number },
   ): Promise<{ items: ImportRowView[]; total: number; offset: number; limit: number }> {
     const { where, onRowsAlone } = this.rowFilter(session, filter);
     // A filter on the rows alone counts without looking up a single outcome.
@@ -194,13 +208,25 @@ export class ImportReadsService {
     const { where, derived } = this.rowFilter(session, filter);
     return query(
       this.dataSource,
-      sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings,
+      sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings, r.changes,
                  ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
                  ${derived.error} AS error
           FROM ${ROWS_WITH_OUTCOMES}
           WHERE ${where}
           ORDER BY r.row_number OFFSET ${offset} LIMIT ${limit}`,
     );
+  }
+
+  /** How many rows of a completed confirm were skipped because their record already held their values. */
+  async unchangedCount(sessionId: string): Promise<number> {
+    const session = await this.load(sessionId);
+    const derived = outcomeSql(session);
+    const [{ n }] = await query<{ n: number }[]>(
+      this.dataSource,
+      sql`SELECT count(*)::int AS n FROM ${ALL_ROWS_WITH_OUTCOMES}
+          WHERE r.session_id = ${session.id} AND r.match_id IS NOT NULL AND ${derived.reason} = 'unchanged'`,
+    );
+    return n;
   }
 
   /**
@@ -298,12 +324,20 @@ export class ImportReadsService {
       conditions.push(sql`r.row_number = ANY(${filter.rowNumbers}::int[])`);
     const derived = outcomeSql(session);
     if (filter.outcome !== undefined) conditions.push(sql`${derived.outcome} = ${filter.outcome}`);
+    if (filter.changed !== undefined) {
+      conditions.push(
+        filter.changed
+          ? sql`r.status = 'warning' AND r.changes IS NOT NULL`
+          : sql`r.status = 'warning' AND r.changes IS NULL`,
+      );
+    }
     if (filter.notWritten)
       conditions.push(sql`coalesce(${derived.outcome}, '') NOT IN ('created', 'updated')`);
+    if (filter.changedOnly) conditions.push(sql`${derived.reason} IS DISTINCT FROM 'unchanged'`);
     return {
       where: sql.join(conditions, ' AND '),
       derived,
-      onRowsAlone: filter.outcome === undefined && filter.notWritten !== true,
+      onRowsAlone: filter.outcome === undefined && filter.notWritten !== true && filter.changedOnly !== true,
     };
   }
 }

@@ -84,13 +84,14 @@ export class ImportSessionRepository {
       await manager.query(
         `UPDATE import_sessions s SET
            total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
-           warning_rows = c.warning, ambiguous_rows = c.ambiguous
+           warning_rows = c.warning, ambiguous_rows = c.ambiguous, unchanged_rows = c.unchanged
          FROM (
            SELECT count(*)::int AS total,
                   count(*) FILTER (WHERE status = 'valid')::int AS valid,
                   count(*) FILTER (WHERE status = 'error')::int AS error,
                   count(*) FILTER (WHERE status = 'warning')::int AS warning,
-                  count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous
+                  count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous,
+                  count(*) FILTER (WHERE status = 'warning' AND changes IS NULL)::int AS unchanged
            FROM import_rows WHERE session_id = $1
          ) c
          WHERE s.id = $1

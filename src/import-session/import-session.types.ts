@@ -11,6 +11,8 @@ export interface ImportRowView {
   data: Record<string, unknown>;
   errors?: FieldError[];
   warnings?: FieldError[];
+  /** A `warning` row: the fields an update would change (absent when it would change nothing). */
+  changes?: Record<string, { from: unknown; to: unknown }>;
   outcome?: RowOutcome;
   id?: string;
   reason?: string;
@@ -24,6 +26,8 @@ export interface ValidateResult {
   valid_rows: number;
   error_rows: number;
   warning_rows: number;
+  /** The `warning` rows an update would not change (API.md §11). */
+  unchanged_rows: number;
   ambiguous_rows: number;
   ignored_columns: string[];
   rows: ImportRowView[];
@@ -60,6 +64,7 @@ export interface SessionView {
   valid_rows: number;
   error_rows: number;
   warning_rows: number;
+  unchanged_rows: number;
   ambiguous_rows: number;
   ignored_columns: string[];
   progress: { applied_rows: number; total_rows: number };
@@ -84,6 +89,7 @@ export interface SessionRecord {
   valid_rows: number;
   error_rows: number;
   warning_rows: number;
+  unchanged_rows: number;
   ambiguous_rows: number;
   options: {
     override: boolean;

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/http/page-query.dto';
 import {
@@ -56,6 +56,12 @@ export class ImportRowsQueryDto extends OmitType(PageQueryDto, ['search', 'limit
   @IsOptional()
   @IsIn(ROW_STATUSES)
   status?: (typeof ROW_STATUSES)[number];
+
+  /** Only `warning` rows that would change their record (`true`) or not (`false`). */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'changed must be true or false' })
+  changed?: boolean;
 
   /** Only rows with this confirm outcome. */
   @IsOptional()
@@ -114,11 +120,28 @@ export class ImportRowDto implements ImportRowView {
   data: Record<string, unknown>;
   errors?: RowDiagnosticDto[];
   warnings?: RowDiagnosticDto[];
+  /**
+   * A `warning` row: the fields whose value in the file differs from the existing record, among the columns
+   * the file has, with the record's value (`from`) and the file's (`to`). Absent when nothing differs: the
+   * row is unchanged, and an override confirm skips it with `reason: "unchanged"`.
+   */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: { from: { nullable: true }, to: { nullable: true } },
+    },
+    example: { phone: { from: '+39 02 1234567', to: '+39 02 7654321' }, notes: { from: null, to: 'VIP' } },
+  })
+  changes?: Record<string, { from: unknown; to: unknown }>;
   /** Once confirmed: what the confirm did with the row. @example skipped */
   outcome?: (typeof ROW_OUTCOMES)[number];
   /** Once created or updated: the record's id. @example 6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11 */
   id?: string;
-  /** Why it was skipped: `error`, `warning_not_overridden`, `ambiguous_unresolved`. @example error */
+  /**
+   * Why it was skipped: `error`, `warning_not_overridden`, `ambiguous_unresolved`, `unchanged` (the record
+   * already holds the row's values). @example error
+   */
   reason?: string;
   /** Why it was not written. */
   @ApiPropertyOptional({ example: FAILED_EXAMPLE })
@@ -140,6 +163,8 @@ export class RowCountersDto {
   error_rows: number;
   /** @example 1 */
   warning_rows: number;
+  /** The `warning` rows that would change nothing (a subset of `warning_rows`). @example 0 */
+  unchanged_rows: number;
   /** @example 0 */
   ambiguous_rows: number;
   /** Header columns that are not imported. @example ["fax"] */
@@ -164,7 +189,10 @@ export class ConfirmRowResultDto implements ConfirmRowResult {
   status: (typeof ROW_OUTCOMES)[number];
   /** The record created or updated. @example 6f1c1a52-8d2e-4c55-9f5c-3f0a1f3e2b11 */
   id?: string;
-  /** Why it was skipped: `error`, `warning_not_overridden`, `ambiguous_unresolved`. @example error */
+  /**
+   * Why it was skipped: `error`, `warning_not_overridden`, `ambiguous_unresolved`, `unchanged` (the record
+   * already holds the row's values). @example error
+   */
   reason?: string;
   /** Why it was not written. */
   @ApiPropertyOptional({ example: FAILED_EXAMPLE })

@@ -13,6 +13,7 @@ import {
   stagedColumns,
   stagedFields,
 } from '../import-session/import-definition';
+import { assignSql, changedSql, changesSql, ComparedColumn } from '../import-session/import-changes';
 import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
 const RULE = Object.fromEntries(ORGANIZATION_RULES.map((rule) => [rule.field, rule]));
@@ -66,44 +67,54 @@ export abstract class OrganizationImport implements ImportDefinition {
   }
 
   /**
+   * The columns an update from this file writes and compares: those of the fields the file has. The staged
+   * values are already normalised as the confirm writes them.
+   */
+  protected compared(present: ReadonlySet<string>): ComparedColumn[] {
+    return ORGANIZATION_FIELDS.filter((f) => present.has(f)).map((field) => ({
+      field,
+      column: field,
+      value: (_t: string, r: string) => `${r}.${this.v[field]}`,
+    }));
+  }
+
+  /**
    * `already_exists` (a live record has the VAT) or `archived` (only an archived one has it). The oldest live
-   * record with the VAT is the one an overridden warning updates (`match_id`).
+   * record with the VAT is the one an overridden warning updates (`match_id`); the same statement stores what
+   * an update of it would change (`changes`, null when nothing).
    */
   async analyse(
     manager: EntityManager,
     sessionId: string,
-    _context?: ImportContext,
-    _present?: ReadonlySet<string>,
+    _context: ImportContext,
+    present: ReadonlySet<string>,
   ): Promise<void> {
-    await manager.query(
-      `WITH existing AS (
-         SELECT t.vat_key, bool_or(t.archived_at IS NULL) AS live,
-                (array_agg(t.id ORDER BY t.created_at, t.id) FILTER (WHERE t.archived_at IS NULL))[1] AS oldest
-         FROM ${this.table} t
-         WHERE t.vat_key IN (SELECT match_key FROM import_rows WHERE session_id = $1 AND match_key IS NOT NULL)
-         GROUP BY t.vat_key
+    const table = sql.raw(this.table);
+    await query(
+      manager,
+      sql`WITH existing AS (
+         -- Per VAT, the oldest live record, or an archived one when none is live.
+         SELECT DISTINCT ON (t.vat_key) t.*, t.archived_at IS NULL AS live
+         FROM ${table} t
+         WHERE t.vat_key IN (SELECT match_key FROM import_rows WHERE session_id = ${sessionId}::uuid AND match_key IS NOT NULL)
+         ORDER BY t.vat_key, t.archived_at IS NULL DESC, t.created_at, t.id
        )
        UPDATE import_rows r SET
-         match_id = e.oldest,
-         warnings = CASE WHEN e.live THEN coalesce(r.warnings, '[]'::jsonb)
+         match_id = CASE WHEN t.live THEN t.id END,
+         changes = CASE WHEN t.live THEN ${changesSql(this.compared(present), 't', 'r')} END,
+         warnings = CASE WHEN t.live THEN coalesce(r.warnings, '[]'::jsonb)
            || '[{"field": "vat_number", "message": "already_exists"}]'::jsonb ELSE r.warnings END,
-         errors = CASE WHEN e.live THEN r.errors ELSE coalesce(r.errors, '[]'::jsonb)
+         errors = CASE WHEN t.live THEN r.errors ELSE coalesce(r.errors, '[]'::jsonb)
            || '[{"field": "vat_number", "message": "archived"}]'::jsonb END,
-         status = CASE WHEN NOT e.live THEN 'error' WHEN r.status IN ('error', 'ambiguous') THEN r.status ELSE 'warning' END
-       FROM existing e
-       WHERE r.session_id = $1 AND r.match_key = e.vat_key`,
-      [sessionId],
+         status = CASE WHEN NOT t.live THEN 'error' WHEN r.status IN ('error', 'ambiguous') THEN r.status ELSE 'warning' END
+       FROM existing t
+       WHERE r.session_id = ${sessionId}::uuid AND r.match_key = t.vat_key`,
     );
   }
 
   /** Extra columns written on create (customers: `distributor_id`), as `{columns, values}` over `r`. */
   protected extraInsert(_scope: ApplyScope): { columns: Sql; values: Sql } {
     return { columns: sql``, values: sql`` };
-  }
-
-  /** Extra assignments on update, over `src` (the staged row). */
-  protected extraAssign(): Sql {
-    return sql``;
   }
 
   async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
@@ -120,23 +131,28 @@ export abstract class OrganizationImport implements ImportDefinition {
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
     );
     if (!options.override) return created;
-    // The record found at validate, if it is still live; a row whose record was archived since fails.
+    // The record found at validate, if it is still live and differs from the row; a row whose record is
+    // identical is not written (no outcome row: skipped as unchanged), one whose record was archived since
+    // fails. What differs is decided here, from the records as they are now.
+    const compared = this.compared(scope.present);
     const [{ updated }] = rowsOf<{ updated: number }>(
       await query(
         manager,
         sql`WITH updated AS (
-              UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
-                updated_at = now()
+              UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now()
               FROM import_rows src
               WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-                AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
-              RETURNING src.row_number, ${table}.id
+                AND t.id = src.match_id AND t.archived_at IS NULL AND ${changedSql(compared, 't', 'src')}
+              RETURNING src.row_number, t.id
             ), recorded AS (
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
-              SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
-                     CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
-              FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
+              SELECT ${scope.session}, row_number, 'updated', id, NULL FROM updated
+              UNION ALL
+              SELECT ${scope.session}, r.row_number, 'failed', NULL,
+                     'the record with this VAT was archived after the validate'
+              FROM import_rows r
               WHERE ${scopeRows(scope)} AND r.status = 'warning'
+                AND NOT EXISTS (SELECT 1 FROM ${table} live WHERE live.id = r.match_id AND live.archived_at IS NULL)
             )
             SELECT count(*)::int AS updated FROM updated`,
       ),
