@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { AppConfig } from './config/config';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/http/json-depth';
 import { createOpenApiDocument } from './openapi-document';
 
 /** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
@@ -100,6 +101,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (Array.isArray(req.body))
       return sendBodyError(req, res, 400, 'the JSON body must be an object, not an array');
+    // Deep nesting would overflow the stack of validation; no body of the API nests more than a few levels.
+    if (nestsDeeperThan(req.body))
+      return sendBodyError(req, res, 400, `the JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`);
     next();
   });
   app.use((error: BodyParserError, req: Request, res: Response, next: NextFunction) => {

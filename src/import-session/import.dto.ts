@@ -59,6 +59,7 @@ export class ImportRowsQueryDto {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   offset: number = 0;
 
   /** At most 1000. */
