@@ -1,3 +1,4 @@
+import { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,6 +8,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { AppConfig } from './config/config';
+import { applyHttpServerLimits } from './common/http/http-server-limits';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './common/http/json-depth';
 import { createOpenApiDocument } from './openapi-document';
 
@@ -59,6 +61,7 @@ function sendBodyError(req: Request, res: Response, status: number, message: str
 /** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.setGlobalPrefix(GLOBAL_PREFIX);
+  applyHttpServerLimits(app.getHttpServer() as Server, config);
   app.use(
     helmet({
       // Served over plain HTTP on private networks too; let a TLS proxy add these where it terminates TLS.

@@ -26,6 +26,12 @@ export interface AppConfig {
   admin?: { email: string; password: string };
   http: {
     jsonBodyLimit: number;
+    /** Longest time a request may take to arrive, body included (ms). */
+    requestTimeoutMs: number;
+    /** Longest time the request headers may take to arrive (ms). */
+    headersTimeoutMs: number;
+    /** How long a kept-alive connection may stay idle between requests (ms). */
+    idleTimeoutMs: number;
     loginThrottleLimit: number;
     loginThrottleTtlMs: number;
   };
@@ -201,6 +207,10 @@ export function loadConfig(
       adminEmail && adminPassword ? { email: adminEmail.toLowerCase(), password: adminPassword } : undefined,
     http: {
       jsonBodyLimit: bytes(env, 'JSON_BODY_LIMIT', MIB),
+      // 30 minutes carry a 100 MiB upload over a link of 0.5 Mbit/s.
+      requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', '30m', 1000),
+      headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', '60s', 1000),
+      idleTimeoutMs: duration(env, 'HTTP_IDLE_TIMEOUT', '5s', 1000),
       loginThrottleLimit: int(env, 'LOGIN_THROTTLE_LIMIT', 10, 1, 100_000),
       loginThrottleTtlMs: duration(env, 'LOGIN_THROTTLE_TTL', '1m', 1000),
     },
