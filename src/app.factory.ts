@@ -1,4 +1,3 @@
-import { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -61,7 +60,7 @@ function sendBodyError(req: Request, res: Response, status: number, message: str
 /** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.setGlobalPrefix(GLOBAL_PREFIX);
-  applyHttpServerLimits(app.getHttpServer() as Server, config);
+  applyHttpServerLimits(app.getHttpServer(), config);
   app.use(
     helmet({
       // Served over plain HTTP on private networks too; let a TLS proxy add these where it terminates TLS.
