@@ -9,6 +9,7 @@ import { AppModule, GLOBAL_PREFIX } from './app.module';
 import { answerAfterSmallBody } from './common/http/answer-after-body';
 import { LARGE_JSON_ROUTES } from './common/http/json-body.interceptor';
 import { AppConfig } from './config/config';
+import { applyHttpServerLimits } from './common/http/http-server-limits';
 import { createOpenApiDocument } from './openapi-document';
 import { findUnsafeString, unsafeStringMessage } from './common/validation/string-safety';
 
@@ -41,6 +42,7 @@ function sendBodyError(
 /** Applies everything that is the same for the running service and the tests: body limits, headers, docs. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.setGlobalPrefix(GLOBAL_PREFIX);
+  applyHttpServerLimits(app.getHttpServer(), config);
   app.use(
     helmet({
       // Served over plain HTTP on private networks too; let a TLS proxy add these where it terminates TLS.

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ADMIN,
   auth,
@@ -134,6 +136,8 @@ describe('a service killed during an import', () => {
     expect(await database.count('SELECT 1 FROM courier_customers')).toBe(0);
 
     await service.start();
+    // The upload the killed process was reading is not left behind in the spool.
+    expect(readdirSync(join(database.dir, 'service', 'spool'))).toEqual([]);
     const list = await service.request(`/api/couriers/${courierId}/customers`, { headers: auth(token) });
     expect(list.status).toBe(200);
     expect(list.body.data.total).toBe(0);

@@ -32,6 +32,12 @@ export interface AppConfig {
     /** Express `trust proxy`: false (TRUST_PROXY=none, the default), a hop count, or addresses/subnets. */
     trustProxy: boolean | number | string;
     jsonBodyLimit: number;
+    /** Longest time a request may take to arrive, body included (ms). */
+    requestTimeoutMs: number;
+    /** Longest time the request headers may take to arrive (ms). */
+    headersTimeoutMs: number;
+    /** How long a kept-alive connection may stay idle between requests (ms). */
+    idleTimeoutMs: number;
     loginThrottleLimit: number;
     loginThrottleTtlMs: number;
   };
@@ -238,6 +244,10 @@ export function loadConfig(
     http: {
       trustProxy: trustProxy(env),
       jsonBodyLimit: bytes(env, 'JSON_BODY_LIMIT', MIB),
+      // 30 minutes carry a 100 MiB upload over a link of 0.5 Mbit/s.
+      requestTimeoutMs: duration(env, 'HTTP_REQUEST_TIMEOUT', '30m', 1000),
+      headersTimeoutMs: duration(env, 'HTTP_HEADERS_TIMEOUT', '60s', 1000),
+      idleTimeoutMs: duration(env, 'HTTP_IDLE_TIMEOUT', '5s', 1000),
       loginThrottleLimit: int(env, 'LOGIN_THROTTLE_LIMIT', 10, 1, 100_000),
       loginThrottleTtlMs: duration(env, 'LOGIN_THROTTLE_TTL', '1m', 1000),
     },

@@ -12,14 +12,12 @@ import {
 import { ApiBody, ApiConsumes } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import multer, { MulterError } from 'multer';
-import { randomBytes } from 'node:crypto';
 import { unlink } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { ApiError } from '../common/decorators/api-docs.decorators';
 import { ApiException } from '../common/http/api.exception';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { UploadSpool } from './upload-spool';
 
 /** An uploaded CSV, spooled to a temporary file (deleted when the answer is sent). */
 export interface CsvUploadFile {
@@ -68,16 +66,17 @@ export class CsvUploadInterceptor implements NestInterceptor {
   private readonly upload: ReturnType<ReturnType<typeof multer>['single']>;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const spool = new UploadSpool(config.dataDir);
     this.upload = multer({
       storage: multer.diskStorage({
-        destination: tmpdir(),
+        destination: spool.dir,
         // Each temporary file is recorded on its request and deleted once the answer is sent, whatever
         // happened (multer leaves a partial file behind when a client disconnects after the size limit).
         filename: (req, _file, cb) => {
           const upload = req as UploadRequest;
           if (upload.answered) return cb(new Error('the answer was already sent'), '');
-          const name = randomBytes(16).toString('hex');
-          (upload.spooled ??= []).push(join(tmpdir(), name));
+          const { name, path } = spool.create();
+          (upload.spooled ??= []).push(path);
           cb(null, name);
         },
       }),

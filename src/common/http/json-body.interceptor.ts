@@ -12,6 +12,7 @@ import { Observable } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../../config/config';
 import { findUnsafeString, unsafeStringMessage } from '../validation/string-safety';
 import { ApiException } from './api.exception';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 
 /** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
 export const LARGE_JSON_ROUTES = ['/api/customers/import'];
@@ -69,6 +70,10 @@ export class JsonBodyInterceptor implements NestInterceptor {
         }),
       );
       // Every JSON body of the API is an object; say so rather than "property 0 should not exist".
+      // Deep nesting would overflow the stack of validation; no body of the API nests more than a few levels.
+      if (nestsDeeperThan(req.body)) {
+        throw new BadRequestException(`the JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+      }
       // A NUL or a lone surrogate in any string is a 400 naming the field. The one-shot import's CSV text is
       // checked by that import, row by row.
       const unsafe = LARGE_JSON_ROUTES.includes(req.path) ? undefined : findUnsafeString(req.body);
