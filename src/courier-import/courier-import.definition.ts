@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { query, rowsOf, sql } from '../database/sql';
+import { query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
+  RevertSpec,
   ImportColumn,
   ImportContext,
   ImportDefinition,
@@ -63,6 +64,20 @@ export class CourierImportDefinition implements ImportDefinition {
    * `INSERT … ON CONFLICT DO UPDATE`, where `xmax = 0` tells a created record from an updated one. Only the
    * updated rows get an outcome row.
    */
+  readonly revert: RevertSpec = {
+    table: 'courier_customers',
+    archivable: false,
+    columns: ['first_name', 'last_name', 'branch', 'updated_at', 'import_id'],
+  };
+
+  /** The courier's customers with the user codes of the scope's rows: those `apply` updates. */
+  updateTargets(scope: ApplyScope): Sql {
+    const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
+    return sql`SELECT r.row_number, c.id FROM import_rows r
+      JOIN courier_customers c ON c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}
+      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
+  }
+
   async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
@@ -71,13 +86,13 @@ export class CourierImportDefinition implements ImportDefinition {
       await query(
         manager,
         sql`WITH upserted AS (
-              INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-              SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
+              INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
+              SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
               FROM import_rows r WHERE ${rows}
               ON CONFLICT (courier_id, user_code) DO UPDATE SET
                 first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
-                updated_at = now()
+                updated_at = now(), import_id = EXCLUDED.import_id
               RETURNING id, user_code, (xmax = 0) AS inserted
             )
             INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
@@ -92,7 +107,8 @@ export class CourierImportDefinition implements ImportDefinition {
         manager,
         sql`WITH updated AS (
               UPDATE courier_customers c SET first_name = ${staged('first_name')},
-                last_name = ${staged('last_name')}, branch = ${staged('branch')}, updated_at = now()
+                last_name = ${staged('last_name')}, branch = ${staged('branch')}, updated_at = now(),
+                import_id = ${scope.session}
               FROM import_rows r
               WHERE ${rows} AND r.match_id IS NOT NULL
                 AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
@@ -109,8 +125,8 @@ export class CourierImportDefinition implements ImportDefinition {
     if (updated !== matched) throw new StaleMatchError();
     await query(
       manager,
-      sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-          SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
+      sql`INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
+          SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
                  ${staged('branch')}
           FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );

@@ -89,6 +89,10 @@ export class CustomersImportDefinition extends OrganizationImport {
     };
   }
 
+  protected override extraRestored(): string[] {
+    return ['distributor_id'];
+  }
+
   protected override extraAssign(): Sql {
     const column = `src.${this.v.distributor_id}`;
     return sql.raw(

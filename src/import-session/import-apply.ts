@@ -12,6 +12,7 @@ import {
 } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
+import { applyWithLineage, recordCreated } from './import-lineage';
 
 export interface ApplySettings {
   batchSize: number;
@@ -150,7 +151,7 @@ async function applyOneByOne(
   for (const { row_number: row } of rows) {
     await manager.query('SAVEPOINT import_row');
     try {
-      await definition.apply(manager, { ...scope, from: row, to: row + 1, retry: true });
+      await applyWithLineage(manager, definition, { ...scope, from: row, to: row + 1, retry: true });
       await manager.query('RELEASE SAVEPOINT import_row');
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
@@ -243,7 +244,8 @@ export class PerRowApplier {
           await assertClaim(manager, session, token);
           await rejectResolutions(manager, scope, options.rejected ?? {});
           if (oneByOne) await applyOneByOne(manager, definition, scope);
-          else await definition.apply(manager, scope);
+          else await applyWithLineage(manager, definition, scope);
+          await recordCreated(manager, definition, scope);
           const counts = await countBatch(manager, session, scope);
           await fence(manager, session, token, this.settings.leaseMs, batch, counts);
         }),
@@ -323,13 +325,14 @@ export class TransactionalApplier {
         // cannot be written; the whole transaction is rolled back at the end all the same.
         await manager.query('SAVEPOINT import_batch');
         try {
-          await definition.apply(manager, scope);
+          await applyWithLineage(manager, definition, scope);
           await manager.query('RELEASE SAVEPOINT import_batch');
         } catch (error) {
           if (isFatalForConfirm(error)) throw error;
           await manager.query('ROLLBACK TO SAVEPOINT import_batch');
           await applyOneByOne(manager, definition, scope);
         }
+        await recordCreated(manager, definition, scope);
       }
       const all = scopeOf(session, options, 2, session.last_row + 1);
       const counts = await countBatch(manager, session, all, ALL_ROWS_WITH_OUTCOMES);

@@ -6,6 +6,7 @@ import {
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  RevertSpec,
   scopeRows,
   stagedColumns,
 } from '../import-session/import-definition';
@@ -105,6 +106,32 @@ export abstract class OrganizationImport implements ImportDefinition {
     return { columns: sql``, values: sql`` };
   }
 
+  /** Extra columns an undo puts back besides the organization fields (customers: `distributor_id`). */
+  protected extraRestored(): string[] {
+    return [];
+  }
+
+  /** A predicate over `t`: something now references the record (customers of a distributor). */
+  protected referencedBy(): Sql | undefined {
+    return undefined;
+  }
+
+  get revert(): RevertSpec {
+    return {
+      table: this.table,
+      archivable: true,
+      columns: [...ORGANIZATION_FIELDS, ...this.extraRestored(), 'updated_at', 'import_id'],
+      referenced: this.referencedBy(),
+    };
+  }
+
+  /** With `override`, the live records the scope's warning rows update (their VAT matched at validate). */
+  updateTargets(scope: ApplyScope): Sql | null {
+    if (!scope.options.override) return null;
+    return sql`SELECT src.row_number, src.match_id AS id FROM import_rows src
+      WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning' AND src.match_id IS NOT NULL`;
+  }
+
   /** Extra assignments on update, over `src` (the staged row). */
   protected extraAssign(): Sql {
     return sql``;
@@ -117,8 +144,8 @@ export abstract class OrganizationImport implements ImportDefinition {
     const extra = this.extraInsert(scope);
     await query(
       manager,
-      sql`INSERT INTO ${table} (id, ${sql.raw(COLUMNS)}${extra.columns})
-          SELECT r.target_id, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
+      sql`INSERT INTO ${table} (id, import_id, ${sql.raw(COLUMNS)}${extra.columns})
+          SELECT r.target_id, ${scope.session}, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
           FROM import_rows r
           WHERE ${scopeRows(scope)}
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
@@ -129,7 +156,7 @@ export abstract class OrganizationImport implements ImportDefinition {
       manager,
       sql`WITH updated AS (
             UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
-              updated_at = now()
+              updated_at = now(), import_id = ${scope.session}
             FROM import_rows src
             WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
               AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
