@@ -19,6 +19,7 @@ export class ImportHistory1763800010000 implements MigrationInterface {
         ADD COLUMN file_size bigint,
         ADD COLUMN file_sha256 text,
         ADD COLUMN file_format text NOT NULL DEFAULT 'csv',
+        ADD COLUMN rows_purged_at timestamptz,
         ADD COLUMN reverted_at timestamptz,
         ADD COLUMN revert_token uuid,
         ADD COLUMN revert_lease_until timestamptz,
@@ -69,7 +70,7 @@ export class ImportHistory1763800010000 implements MigrationInterface {
       ALTER TABLE import_sessions DROP CONSTRAINT import_sessions_status_check,
         ADD CONSTRAINT import_sessions_status_check CHECK (status IN ('validated', 'confirming', 'completed')),
         DROP COLUMN kind, DROP COLUMN file_size, DROP COLUMN file_sha256, DROP COLUMN file_format,
-        DROP COLUMN reverted_at, DROP COLUMN revert_token, DROP COLUMN revert_lease_until,
+        DROP COLUMN rows_purged_at, DROP COLUMN reverted_at, DROP COLUMN revert_token, DROP COLUMN revert_lease_until,
         DROP COLUMN revert_counts`);
   }
 }
