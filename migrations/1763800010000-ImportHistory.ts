@@ -65,7 +65,9 @@ export class ImportHistory1763800010000 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE ${table} DROP COLUMN import_id`);
     }
     await queryRunner.query(`DROP INDEX import_sessions_history`);
-    await queryRunner.query(`DELETE FROM import_sessions WHERE status NOT IN ('validated', 'confirming', 'completed')`);
+    await queryRunner.query(
+      `DELETE FROM import_sessions WHERE status NOT IN ('validated', 'confirming', 'completed')`,
+    );
     await queryRunner.query(`
       ALTER TABLE import_sessions DROP CONSTRAINT import_sessions_status_check,
         ADD CONSTRAINT import_sessions_status_check CHECK (status IN ('validated', 'confirming', 'completed')),

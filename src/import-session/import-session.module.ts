@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CsvUploadInterceptor } from './csv-upload';
 import { TwoPhaseImportEndpoints } from './import-endpoints';
+import { ImportDefinitions } from './import-definitions';
+import { ImportRevertService } from './import-revert.service';
+import { ImportHistoryRepository } from './import-history.repository';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { ImportReadsService } from './import-reads.service';
 import { ImportSessionRepository } from './import-session.repository';
@@ -13,6 +16,9 @@ import { ImportsController } from './imports.controller';
 @Module({
   controllers: [ImportsController],
   providers: [
+    ImportDefinitions,
+    ImportHistoryRepository,
+    ImportRevertService,
     ImportSessionRepository,
     ImportReadsService,
     ImportMaintenanceService,
@@ -26,6 +32,7 @@ import { ImportsController } from './imports.controller';
     },
   ],
   exports: [
+    ImportDefinitions,
     ImportSessionRepository,
     ImportReadsService,
     ImportSessionService,

@@ -3,13 +3,7 @@ import { FieldError } from './field-rules';
 export type RowStatus = 'valid' | 'warning' | 'ambiguous' | 'error';
 export type RowOutcome = 'created' | 'updated' | 'skipped' | 'failed';
 export type SessionStatus =
-  | 'validated'
-  | 'confirming'
-  | 'completed'
-  | 'expired'
-  | 'failed'
-  | 'reverting'
-  | 'reverted';
+  'validated' | 'confirming' | 'completed' | 'expired' | 'failed' | 'reverting' | 'reverted';
 
 /** A staged row as answered by validate and `GET /api/imports/{id}/rows`. */
 export interface ImportRowView {
