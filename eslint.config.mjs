@@ -28,6 +28,35 @@ export default tseslint.config(
     },
   },
   {
+    // The import core serves every entity and knows none: it never imports from a feature folder.
+    files: ['src/import-session/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/customers',
+                '**/customers/**',
+                '**/distributors',
+                '**/distributors/**',
+                '**/organizations/**',
+                '**/couriers/**',
+                '**/courier-customers/**',
+                '**/customers-import/**',
+                '**/distributors-import/**',
+                '**/courier-import/**',
+                '**/users/**',
+              ],
+              message: 'The import core never imports from a feature folder; add a hook to ImportDefinition.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -145,6 +145,26 @@ describe('courier customers import (one transaction)', () => {
     });
   });
 
+  it('a row whose INSERT wrote nothing fails the import: 400 naming the row, nothing written', async () => {
+    await t.dataSource.query(`
+      CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.user_code = 'G2' THEN RETURN NULL; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_refuse BEFORE INSERT ON courier_customers FOR EACH ROW EXECUTE FUNCTION test_refuse()`,
+    );
+    const rows = Array.from({ length: 250 }, (_, i) => `G${i},First,Last`);
+    const res = await upload(admin, lines(HEADER, ...rows), { target_courier_id: courierA }).expect(400);
+    expect(res.body).toEqual({
+      status: 'error',
+      message: '1 row could not be written; nothing was written',
+      errors: [{ row_number: 4, field: null, message: 'the record was not written' }],
+    });
+    expect(await countAll()).toBe(0);
+  });
+
   it('preview: validate, then confirm, then 409 on a second confirm', async () => {
     const v = await upload(
       courierUser,

@@ -181,6 +181,36 @@ describe('validate → confirm (per-row strategy)', () => {
     expect(again.body.message).toBe('this import session was already confirmed');
   });
 
+  it('a row whose INSERT wrote nothing is failed, never reported as created', async () => {
+    await t.dataSource.query(`
+      CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.company_name = 'Ghost Co' THEN RETURN NULL; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_refuse BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION test_refuse()`,
+    );
+    const v = await validate(
+      t,
+      manager,
+      'customers',
+      csv(HEADER, org('A', 'V1'), org('Ghost Co', 'V2'), org('C', 'V3'), org('D', 'V4')),
+    ).expect(200);
+    const c = await confirm(t, manager, 'customers', { import_id: v.body.data.import_id }).expect(200);
+    expect(c.body.data).toMatchObject({ created: 3, updated: 0, skipped: 0, failed: 1 });
+    expect(c.body.data.results[1]).toEqual({
+      row_number: 3,
+      status: 'failed',
+      error: 'the record was not written',
+    });
+    const ids = await t.dataSource.query(`SELECT id FROM customers ORDER BY company_name`);
+    const reported = c.body.data.results
+      .filter((r: { status: string }) => r.status === 'created')
+      .map((r: { id: string }) => r.id);
+    expect(ids.map((r: { id: string }) => r.id).sort()).toEqual([...reported].sort());
+  });
+
   it('a failure on one row of a batch fails only that row', async () => {
     await t.dataSource.query(`
       CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$

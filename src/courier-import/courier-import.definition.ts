@@ -1,20 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { query, rowsOf, Sql, sql } from '../database/sql';
+import { execute, query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
+  checkCells,
   RevertSpec,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  ruleColumn,
   scopeRows,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../import-session/field-rules';
+import { FieldError } from '../import-session/field-rules';
 
-const FIELDS = ['user_code', 'first_name', 'last_name', 'branch'] as const;
+/** Positional columns, each with the rule of the REST endpoints. */
+const COLUMNS: readonly ImportColumn[] = COURIER_CUSTOMER_RULES.map((rule) => ruleColumn(rule));
+const FIELDS = stagedFields(COLUMNS);
 const V = stagedColumns(FIELDS);
 
 /**
@@ -29,20 +34,15 @@ export class CourierImportDefinition implements ImportDefinition {
   readonly minCells = 3;
   readonly keyField = 'user_code';
   readonly writes = 'courier_customers';
-  readonly columns: readonly ImportColumn[] = FIELDS.map((field) => ({
-    field,
-    required: field !== 'branch',
-  }));
+  readonly columns = COLUMNS;
   readonly fields: readonly string[] = FIELDS;
 
   /** The rules of the REST endpoints; a missing required value is staged as `''`. */
   parse(cells: readonly string[]): ParsedRow {
     const values: (string | null)[] = [null, null, null, null];
     const errors: FieldError[] = [];
-    for (let i = 0; i < COURIER_CUSTOMER_RULES.length; i++) {
-      checkValue(COURIER_CUSTOMER_RULES[i], cells[i], values, i, errors);
-      if (values[i] === null && COURIER_CUSTOMER_RULES[i].required) values[i] = '';
-    }
+    checkCells(COLUMNS, cells, values, errors);
+    for (let i = 0; i < COLUMNS.length; i++) if (values[i] === null && COLUMNS[i].required) values[i] = '';
     const userCode = values[0];
     return { values, errors, key: userCode === '' ? null : userCode };
   }
@@ -78,14 +78,15 @@ export class CourierImportDefinition implements ImportDefinition {
       WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
   }
 
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
-    const staged = (column: keyof typeof V) => sql.raw(`r.${V[column]}`);
+    const staged = (column: string) => sql.raw(`r.${V[column]}`);
     if (scope.retry) {
-      await query(
-        manager,
-        sql`WITH upserted AS (
+      const [{ written }] = rowsOf<{ written: number }>(
+        await query(
+          manager,
+          sql`WITH upserted AS (
               INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
               SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
@@ -94,13 +95,16 @@ export class CourierImportDefinition implements ImportDefinition {
                 first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, branch = EXCLUDED.branch,
                 updated_at = now(), import_id = EXCLUDED.import_id
               RETURNING id, user_code, (xmax = 0) AS inserted
+            ), recorded AS (
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
+              SELECT ${scope.session}, r.row_number, 'updated', u.id
+              FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
+              WHERE NOT u.inserted
             )
-            INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
-            SELECT ${scope.session}, r.row_number, 'updated', u.id
-            FROM upserted u JOIN import_rows r ON ${rows} AND r.match_key = u.user_code
-            WHERE NOT u.inserted`,
+            SELECT count(*)::int AS written FROM upserted`,
+        ),
       );
-      return;
+      return written;
     }
     const [{ matched, updated }] = rowsOf<{ matched: number; updated: number }>(
       await query(
@@ -123,13 +127,14 @@ export class CourierImportDefinition implements ImportDefinition {
       ),
     );
     if (updated !== matched) throw new StaleMatchError();
-    await query(
+    const created = await execute(
       manager,
       sql`INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
           SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
                  ${staged('branch')}
           FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );
+    return updated + created;
   }
 }
 

@@ -7,11 +7,19 @@ import {
   ImportContext,
   ParsedRow,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
 import { ORGANIZATION_COLUMNS, OrganizationImport } from '../organizations/organization-import.definition';
-import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
 
-const FIELDS = [...ORGANIZATION_FIELDS, 'distributor', 'distributor_id'] as const;
+/** The organization columns, `customer` and `client` as names of the company, and the distributor. */
+const COLUMNS: readonly ImportColumn[] = [
+  ...ORGANIZATION_COLUMNS.map((c) =>
+    c.field === 'company_name' ? { ...c, aliases: [...(c.aliases ?? []), 'customer', 'client'] } : c,
+  ),
+  { field: 'distributor', aliases: ['distributor_name', 'distributore'] },
+];
+/** `distributor_id` is filled in by the look-up of `analyse`. */
+const FIELDS = stagedFields(COLUMNS, ['distributor_id']);
 const DISTRIBUTOR = FIELDS.indexOf('distributor');
 
 /**
@@ -25,12 +33,7 @@ export class CustomersImportDefinition extends OrganizationImport {
   readonly label = 'customer';
   protected readonly table = 'customers';
   protected readonly placeholderVatsMatch = false;
-  override readonly columns: readonly ImportColumn[] = [
-    ...ORGANIZATION_COLUMNS.map((c) =>
-      c.field === 'company_name' ? { ...c, aliases: [...(c.aliases ?? []), 'customer', 'client'] } : c,
-    ),
-    { field: 'distributor', aliases: ['distributor_name', 'distributore'] },
-  ];
+  override readonly columns = COLUMNS;
   override readonly fields: readonly string[] = FIELDS;
   protected override readonly v: Record<string, string> = stagedColumns(FIELDS);
 

@@ -101,3 +101,26 @@ export function query<T = unknown>(runner: Queryable, statement: Sql): Promise<T
   const { text, params } = statement.compile();
   return runner.query(text, params) as Promise<T>;
 }
+
+/** A runner of statements that can tell how many rows a statement wrote: a transaction's entity manager. */
+export interface Executor {
+  queryRunner?: {
+    query(
+      text: string,
+      params: unknown[] | undefined,
+      structured: true,
+    ): Promise<{ affected?: number | null }>;
+  };
+}
+
+/**
+ * Runs a data-changing statement built with {@link sql} in a transaction and answers how many rows it
+ * inserted, updated or deleted (the command's row count).
+ */
+export async function execute(manager: Executor, statement: Sql): Promise<number> {
+  const runner = manager.queryRunner;
+  if (runner === undefined) throw new Error('execute runs inside a transaction');
+  const { text, params } = statement.compile();
+  const result = await runner.query(text, params, true);
+  return result.affected ?? 0;
+}

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { query, rowsOf, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
-import { isFatalForConfirm, LeaseLostError, rowFailureMessage } from './import-errors';
+import { isFatalForConfirm, LeaseLostError, rowFailureMessage, UnwrittenRowsError } from './import-errors';
 import {
   ALL_ROWS_WITH_OUTCOMES,
   outcomeSql,
@@ -24,7 +24,7 @@ export interface ApplySettings {
 }
 
 /** The outcomes of a batch, added to its session's counters. */
-interface BatchCounts {
+export interface BatchCounts {
   total: number;
   created: number;
   updated: number;
@@ -40,6 +40,12 @@ export function pendingBatches(session: SessionRecord, size: number): number[] {
   const count = session.last_row < 2 ? 0 : Math.floor((session.last_row - 2) / size) + 1;
   const done = new Set(session.applied_batches);
   return Array.from({ length: count }, (_, k) => k).filter((k) => !done.has(k));
+}
+
+/** Fails the batch unless the records written are the ones its outcomes report as written. */
+export function checkWritten(written: number, counts: Pick<BatchCounts, 'created' | 'updated'>): void {
+  const reported = counts.created + counts.updated;
+  if (written !== reported) throw new UnwrittenRowsError(written, reported);
 }
 
 /** Stops a confirm that lost its claim early; the fence at the end of every batch is what guarantees it. */
@@ -140,8 +146,10 @@ async function fence(
 async function applyOneByOne(
   manager: EntityManager,
   definition: ImportDefinition,
+  session: SessionRecord,
   scope: ApplyScope,
-): Promise<void> {
+): Promise<number> {
+  let written = 0;
   const rows = await query<{ row_number: number }[]>(
     manager,
     sql`SELECT r.row_number FROM ${ROWS_WITH_OUTCOMES}
@@ -151,8 +159,11 @@ async function applyOneByOne(
   for (const { row_number: row } of rows) {
     await manager.query('SAVEPOINT import_row');
     try {
-      await applyWithLineage(manager, definition, { ...scope, from: row, to: row + 1, retry: true });
+      const one = { ...scope, from: row, to: row + 1, retry: true };
+      const wrote = await applyWithLineage(manager, definition, one);
+      checkWritten(wrote, await countBatch(manager, session, one));
       await manager.query('RELEASE SAVEPOINT import_row');
+      written += wrote;
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
       await manager.query('ROLLBACK TO SAVEPOINT import_row');
@@ -162,6 +173,7 @@ async function applyOneByOne(
       );
     }
   }
+  return written;
 }
 
 /**
@@ -243,10 +255,12 @@ export class PerRowApplier {
           await relaxCommit(manager);
           await assertClaim(manager, session, token);
           await rejectResolutions(manager, scope, options.rejected ?? {});
-          if (oneByOne) await applyOneByOne(manager, definition, scope);
-          else await applyWithLineage(manager, definition, scope);
+          const written = oneByOne
+            ? await applyOneByOne(manager, definition, session, scope)
+            : await applyWithLineage(manager, definition, scope);
           await recordCreated(manager, definition, scope);
           const counts = await countBatch(manager, session, scope);
+          checkWritten(written, counts);
           await fence(manager, session, token, this.settings.leaseMs, batch, counts);
         }),
       );
@@ -318,6 +332,7 @@ export class TransactionalApplier {
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await assertClaim(manager, session, token);
+      let written = 0;
       for (let from = 2; from <= session.last_row; from += size) {
         const scope = scopeOf(session, options, from, from + size);
         await rejectResolutions(manager, scope, options.rejected ?? {});
@@ -325,17 +340,20 @@ export class TransactionalApplier {
         // cannot be written; the whole transaction is rolled back at the end all the same.
         await manager.query('SAVEPOINT import_batch');
         try {
-          await applyWithLineage(manager, definition, scope);
+          const wrote = await applyWithLineage(manager, definition, scope);
+          checkWritten(wrote, await countBatch(manager, session, scope));
           await manager.query('RELEASE SAVEPOINT import_batch');
+          written += wrote;
         } catch (error) {
           if (isFatalForConfirm(error)) throw error;
           await manager.query('ROLLBACK TO SAVEPOINT import_batch');
-          await applyOneByOne(manager, definition, scope);
+          written += await applyOneByOne(manager, definition, session, scope);
         }
         await recordCreated(manager, definition, scope);
       }
       const all = scopeOf(session, options, 2, session.last_row + 1);
       const counts = await countBatch(manager, session, all, ALL_ROWS_WITH_OUTCOMES);
+      checkWritten(written, counts);
       await fence(manager, session, token, this.settings.leaseMs, null, counts);
       const failures: RowFailure[] = await manager.query(
         `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'

@@ -1,14 +1,45 @@
 import { EntityManager } from 'typeorm';
 import { Sql, sql } from '../database/sql';
-import { FieldError } from './field-rules';
+import { checkValue, FieldError, FieldRule } from './field-rules';
 
-/** A column of an import file. */
+/**
+ * A column of an import file, whole: its field, the header names it is found by, the rule its cells are
+ * checked with, and (by its place among the definition's columns) the staged column that holds its value.
+ */
 export interface ImportColumn {
   field: string;
   /** Other header names accepted for the column (after normalisation: trimmed, lower-case, `_` for spaces). */
   aliases?: readonly string[];
   /** A file without this column is refused (400). */
   required?: boolean;
+  /** How its cells are checked and normalised ({@link checkCells}); without one, `parse` reads the cell itself. */
+  rule?: FieldRule;
+}
+
+/** A column whose cells follow a field rule: the field, and whether a file must have it, are the rule's. */
+export function ruleColumn(rule: FieldRule, aliases: readonly string[] = []): ImportColumn {
+  return { field: rule.field, required: rule.required, aliases, rule };
+}
+
+/** The fields a definition stages: its columns' fields, in order, then those that `analyse` fills in. */
+export function stagedFields(columns: readonly ImportColumn[], filled: readonly string[] = []): string[] {
+  return [...columns.map((c) => c.field), ...filled];
+}
+
+/**
+ * Checks each cell with its column's rule. A column's value goes to its own place in `values` (the staged
+ * column of the same position); columns without a rule are left to the caller.
+ */
+export function checkCells(
+  columns: readonly ImportColumn[],
+  cells: readonly string[],
+  values: (string | null)[],
+  errors: FieldError[],
+): void {
+  for (let i = 0; i < columns.length; i++) {
+    const rule = columns[i].rule;
+    if (rule !== undefined) checkValue(rule, cells[i], values, i, errors);
+  }
 }
 
 /** A record turned into a staged row by a definition. */
@@ -115,8 +146,12 @@ export interface ImportDefinition {
    * statements. A record created from a row takes the row's `target_id`; every row written another way
    * (updated) or found unwritable gets its outcome in `import_row_outcomes`, in the same transaction. The
    * core derives every other outcome from the row's status and the options.
+   *
+   * Answers how many records it wrote (created or updated). The core checks it against the outcomes it will
+   * report as written, in the same transaction, and fails the batch when they differ: an INSERT that skipped
+   * a row never shows as `created`.
    */
-  apply(manager: EntityManager, scope: ApplyScope): Promise<void>;
+  apply(manager: EntityManager, scope: ApplyScope): Promise<number>;
   /**
    * The records the scope's rows are about to update, as `SELECT row_number, id`: the core keeps their
    * current values (the before image an undo puts back) in the same transaction, just before `apply`.

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../common/filters/database-errors';
  * message of an exception raised on purpose (a trigger's RAISE) is kept, as it was written for people.
  */
 export function rowFailureMessage(error: unknown): string {
+  if (error instanceof UnwrittenRowsError) return 'the record was not written';
   const e = error as { code?: string; message?: string; constraint?: string; column?: string };
   switch (e.code) {
     case '23505':
@@ -43,5 +44,15 @@ export const isPoolBusy = (error: unknown) =>
 export class LeaseLostError extends Error {
   constructor() {
     super('the confirm lost its claim on the import session');
+  }
+}
+
+/**
+ * A batch wrote a different number of records than its outcomes report as written (`created` or
+ * `updated`): the batch fails, in its own transaction, instead of reporting a record that does not exist.
+ */
+export class UnwrittenRowsError extends Error {
+  constructor(written: number, reported: number) {
+    super(`the batch wrote ${written} records, but its outcomes report ${reported}`);
   }
 }

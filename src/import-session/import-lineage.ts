@@ -31,9 +31,9 @@ export async function applyWithLineage(
   manager: EntityManager,
   definition: ImportDefinition,
   scope: ApplyScope,
-): Promise<void> {
+): Promise<number> {
   await captureBefore(manager, definition, scope);
-  await definition.apply(manager, scope);
+  return definition.apply(manager, scope);
 }
 
 /** Keeps the ids the scope's rows created, as one row of arrays. */

@@ -116,6 +116,21 @@ export function parseRecord(
       (formatErrors ??= []).push({ field, message: 'too_long' });
     }
   }
+  if (record.invalidBytes !== undefined) {
+    const mapped = new Set<number>();
+    for (let j = 0; j < columnCells.length; j++) {
+      const at = columnCells[j];
+      if (at < 0 || !record.invalidBytes.includes(at)) continue;
+      mapped.add(at);
+      const field = definition.columns[j].field;
+      parsed.errors = parsed.errors.filter((e) => e.field !== field);
+      (formatErrors ??= []).push({ field, message: 'invalid_encoding' });
+    }
+    // A cell of an ignored column: its bytes are kept with the row's cells, so the row says so too.
+    if (record.invalidBytes.some((at) => !mapped.has(at))) {
+      (formatErrors ??= []).push({ field: 'row', message: 'invalid_encoding' });
+    }
+  }
   if (formatErrors) parsed.errors = [...formatErrors, ...parsed.errors];
   return parsed;
 }

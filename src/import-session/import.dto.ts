@@ -1,6 +1,7 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageQueryDto } from '../common/http/page-query.dto';
 import {
   ConfirmResult,
   ConfirmRowResult,
@@ -44,7 +45,13 @@ export class ConfirmImportDto {
 export const ROW_STATUSES = ['valid', 'warning', 'ambiguous', 'error'] as const;
 export const ROW_OUTCOMES = ['created', 'updated', 'skipped', 'failed'] as const;
 
-export class ImportRowsQueryDto {
+/**
+ * `?status=&outcome=&offset=&limit=` of a session's rows: the page of every list (its `offset`), with a
+ * larger page. A validate or confirm answer carries up to `IMPORT_RESPONSE_ROWS` (1000) rows, and the rows
+ * of a large session are read on from there a page at a time: a page as large as the answer (at most 1000,
+ * 100 by default) keeps that to one request per answer's worth of rows. Lists of records keep ≤ 500.
+ */
+export class ImportRowsQueryDto extends OmitType(PageQueryDto, ['search', 'limit'] as const) {
   /** Only rows with this validation status. */
   @IsOptional()
   @IsIn(ROW_STATUSES)
@@ -54,12 +61,6 @@ export class ImportRowsQueryDto {
   @IsOptional()
   @IsIn(ROW_OUTCOMES)
   outcome?: (typeof ROW_OUTCOMES)[number];
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset: number = 0;
 
   /** At most 1000. */
   @IsOptional()

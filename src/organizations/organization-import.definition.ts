@@ -1,41 +1,38 @@
 import { EntityManager } from 'typeorm';
-import { query, Sql, sql } from '../database/sql';
+import { execute, query, rowsOf, Sql, sql } from '../database/sql';
+import { FieldError } from '../import-session/field-rules';
 import {
   ApplyScope,
+  checkCells,
   ImportColumn,
   ImportContext,
   ImportDefinition,
   ParsedRow,
   RevertSpec,
+  ruleColumn,
   scopeRows,
   stagedColumns,
+  stagedFields,
 } from '../import-session/import-definition';
-import { checkValue, FieldError } from '../import-session/field-rules';
 import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
-/** Header names accepted for each organization column, besides the column's own name. */
+const RULE = Object.fromEntries(ORGANIZATION_RULES.map((rule) => [rule.field, rule]));
+
+/** The organization columns: each with its rule and the header names accepted besides its own. */
 export const ORGANIZATION_COLUMNS: readonly ImportColumn[] = [
-  { field: 'company_name', required: true, aliases: ['name', 'company', 'company name', 'ragione sociale'] },
-  { field: 'description', aliases: ['descrizione'] },
-  {
-    field: 'vat_number',
-    required: true,
-    aliases: ['vat', 'piva', 'p_iva', 'partita iva', 'vat_id', 'vat number'],
-  },
-  { field: 'address', aliases: ['indirizzo', 'street'] },
-  { field: 'city', aliases: ['città', 'citta', 'town'] },
-  { field: 'main_contact', aliases: ['contact', 'main contact', 'referente'] },
-  { field: 'email', aliases: ['e-mail', 'mail'] },
-  { field: 'phone', aliases: ['telephone', 'tel', 'phone_number', 'telefono'] },
-  { field: 'language', aliases: ['lang', 'lingua'] },
-  { field: 'notes', aliases: ['note', 'comments'] },
+  ruleColumn(RULE.company_name, ['name', 'company', 'company name', 'ragione sociale']),
+  ruleColumn(RULE.description, ['descrizione']),
+  ruleColumn(RULE.vat_number, ['vat', 'piva', 'p_iva', 'partita iva', 'vat_id', 'vat number']),
+  ruleColumn(RULE.address, ['indirizzo', 'street']),
+  ruleColumn(RULE.city, ['città', 'citta', 'town']),
+  ruleColumn(RULE.main_contact, ['contact', 'main contact', 'referente']),
+  ruleColumn(RULE.email, ['e-mail', 'mail']),
+  ruleColumn(RULE.phone, ['telephone', 'tel', 'phone_number', 'telefono']),
+  ruleColumn(RULE.language, ['lang', 'lingua']),
+  ruleColumn(RULE.notes, ['note', 'comments']),
 ];
 
 const COLUMNS = ORGANIZATION_FIELDS.join(', ');
-const VAT = ORGANIZATION_FIELDS.indexOf('vat_number');
-if (ORGANIZATION_RULES.some((rule, i) => rule.field !== ORGANIZATION_FIELDS[i])) {
-  throw new Error('ORGANIZATION_RULES must list the fields in the order of ORGANIZATION_FIELDS');
-}
 
 /**
  * What customers and distributors share as imports: the columns and rules of API.md §4, the VAT as key,
@@ -55,17 +52,16 @@ export abstract class OrganizationImport implements ImportDefinition {
     return this.table;
   }
   readonly columns: readonly ImportColumn[] = ORGANIZATION_COLUMNS;
-  readonly fields: readonly string[] = ORGANIZATION_FIELDS;
+  readonly fields: readonly string[] = stagedFields(ORGANIZATION_COLUMNS);
   /** The staged column of each field. */
-  protected readonly v: Record<string, string> = stagedColumns(ORGANIZATION_FIELDS);
+  protected readonly v: Record<string, string> = stagedColumns(this.fields);
+  private readonly vat = this.fields.indexOf('vat_number');
 
   parse(cells: readonly string[]): ParsedRow {
     const values = new Array<string | null>(this.fields.length).fill(null);
     const errors: FieldError[] = [];
-    for (let i = 0; i < ORGANIZATION_RULES.length; i++) {
-      checkValue(ORGANIZATION_RULES[i], cells[i], values, i, errors);
-    }
-    const vat = values[VAT];
+    checkCells(this.columns, cells, values, errors);
+    const vat = values[this.vat];
     const key = vat === null || (!this.placeholderVatsMatch && isPlaceholderVat(vat)) ? null : vatKey(vat);
     return { values, errors, key };
   }
@@ -137,12 +133,12 @@ export abstract class OrganizationImport implements ImportDefinition {
     return sql``;
   }
 
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const { options } = scope;
     const v = this.v;
     const table = sql.raw(this.table);
     const extra = this.extraInsert(scope);
-    await query(
+    const created = await execute(
       manager,
       sql`INSERT INTO ${table} (id, import_id, ${sql.raw(COLUMNS)}${extra.columns})
           SELECT r.target_id, ${scope.session}, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
@@ -150,23 +146,28 @@ export abstract class OrganizationImport implements ImportDefinition {
           WHERE ${scopeRows(scope)}
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
     );
-    if (!options.override) return;
+    if (!options.override) return created;
     // The record found at validate, if it is still live; a row whose record was archived since fails.
-    await query(
-      manager,
-      sql`WITH updated AS (
-            UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
-              updated_at = now(), import_id = ${scope.session}
-            FROM import_rows src
-            WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-              AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
-            RETURNING src.row_number, ${table}.id
-          )
-          INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
-          SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
-                 CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
-          FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
-          WHERE ${scopeRows(scope)} AND r.status = 'warning'`,
+    const [{ updated }] = rowsOf<{ updated: number }>(
+      await query(
+        manager,
+        sql`WITH updated AS (
+              UPDATE ${table} SET ${sql.raw(ORGANIZATION_FIELDS.map((f) => `${f} = src.${v[f]}`).join(', '))}${this.extraAssign()},
+                updated_at = now(), import_id = ${scope.session}
+              FROM import_rows src
+              WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
+                AND ${table}.id = src.match_id AND ${table}.archived_at IS NULL
+              RETURNING src.row_number, ${table}.id
+            ), recorded AS (
+              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+              SELECT ${scope.session}, r.row_number, CASE WHEN u.id IS NULL THEN 'failed' ELSE 'updated' END, u.id,
+                     CASE WHEN u.id IS NULL THEN 'the record with this VAT was archived after the validate' END
+              FROM import_rows r LEFT JOIN updated u ON u.row_number = r.row_number
+              WHERE ${scopeRows(scope)} AND r.status = 'warning'
+            )
+            SELECT count(*)::int AS updated FROM updated`,
+      ),
     );
+    return created + updated;
   }
 }

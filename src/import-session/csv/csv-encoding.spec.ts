@@ -1,6 +1,14 @@
 import { isUtf8 } from 'buffer';
 import fc from 'fast-check';
-import { createChunkDecoder, detectBom, TextSniffer, Utf8Validator } from './csv-encoding';
+import {
+  cellsWithInvalidBytes,
+  createChunkDecoder,
+  decodeMarkingInvalid,
+  detectBom,
+  detectEncoding,
+  TextSniffer,
+  Utf8Validator,
+} from './csv-encoding';
 import { CsvFormatError } from './csv-format-error';
 
 function validate(chunks: Buffer[]): boolean {
@@ -8,6 +16,12 @@ function validate(chunks: Buffer[]): boolean {
   for (const chunk of chunks) {
     validator.write(chunk);
   }
+  return validator.end() === 'utf-8';
+}
+
+function verdict(chunks: Buffer[]): string {
+  const validator = new Utf8Validator();
+  for (const chunk of chunks) validator.write(chunk);
   return validator.end();
 }
 
@@ -81,7 +95,7 @@ describe('Utf8Validator', () => {
       bytes.copy(reused, 0, i, i + 2);
       validator.write(reused);
     }
-    expect(validator.end()).toBe(true);
+    expect(validator.end()).toBe('utf-8');
   });
 });
 
@@ -143,5 +157,62 @@ describe('TextSniffer', () => {
 
   it('tolerates a few control characters', () => {
     expect(() => new TextSniffer().inspect(`a,b\n${'x'.repeat(100)}\x01\n`)).not.toThrow();
+  });
+});
+
+describe('the encoding rule (API.md §3)', () => {
+  const latin1 = Buffer.from('città,Forlì\n', 'latin1');
+  const utf8 = Buffer.from('città,Forlì\n', 'utf8');
+
+  it('a file with invalid bytes and no valid multi-byte sequence is a legacy file', async () => {
+    expect(await detectEncoding({ buffer: latin1 })).toEqual({ encoding: 'windows-1252', bomLength: 0 });
+    expect(verdict([latin1])).toBe('legacy');
+  });
+
+  it('a UTF-8 file with one stray byte stays UTF-8, with invalid bytes', async () => {
+    const mixed = Buffer.concat([utf8, Buffer.from([0x61, 0xe8, 0x62, 0x0a]), utf8]);
+    expect(await detectEncoding({ buffer: mixed })).toEqual({
+      encoding: 'utf-8',
+      bomLength: 0,
+      invalidBytes: true,
+    });
+    // However the chunks cut it, and wherever the stray byte is.
+    for (let cut = 0; cut <= mixed.length; cut++) {
+      expect(verdict([mixed.subarray(0, cut), mixed.subarray(cut)])).toBe('invalid-utf-8');
+    }
+    const strayFirst = Buffer.concat([Buffer.from([0xe8, 0x0a]), utf8]);
+    expect(verdict([strayFirst])).toBe('invalid-utf-8');
+  });
+
+  it('a UTF-8 BOM keeps a file UTF-8 whatever it holds', async () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), latin1]);
+    expect(await detectEncoding({ buffer: bom })).toEqual({
+      encoding: 'utf-8',
+      bomLength: 3,
+      invalidBytes: true,
+    });
+  });
+
+  it('decodes each invalid byte as its own lone surrogate, and every valid character as itself', () => {
+    const text = decodeMarkingInvalid(
+      Buffer.concat([Buffer.from('è😀', 'utf8'), Buffer.from([0xe8, 0xc0, 0xaf])]),
+    );
+    expect(text).toBe('è😀\udce8\udcc0\udcaf');
+    expect(cellsWithInvalidBytes(['ok', 'è😀', text, '💀'])).toEqual([2]);
+  });
+
+  it('the marking decoder gives the same text however the chunks cut the bytes', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('aé€😀💀', 'utf8'),
+      Buffer.from([0xff, 0xe2, 0x82]),
+      Buffer.from('zè', 'utf8'),
+    ]);
+    const whole = decodeMarkingInvalid(bytes);
+    expect(whole).toBe('aé€😀💀\udcff\udce2\udc82zè');
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const decoder = createChunkDecoder('utf-8', true);
+      const text = decoder.write(bytes.subarray(0, cut)) + decoder.write(bytes.subarray(cut)) + decoder.end();
+      expect(text).toBe(whole);
+    }
   });
 });

@@ -64,7 +64,9 @@ function referenceParse(
   let i = 0;
   let row = 0;
   const n = text.length;
-  const isBlank = (c: string) => c === ' ' || (c === '\t' && delimiter !== '\t');
+  // Every whitespace character that trimming removes may stand before a quote, line ends and the
+  // delimiter aside (API.md §3: cells are trimmed).
+  const isBlank = (c: string) => c !== delimiter && c !== '\n' && c !== '\r' && c.trim() === '';
   while (i < n) {
     const cells: string[] = [];
     let quotedAny = false;
@@ -262,6 +264,29 @@ describe('CsvRecordParser', () => {
     expect(error?.message).toMatch(/^row 3: unexpected character "d" after the closing quote of column 2/);
   });
 
+  it('flags a cell cut inside an astral character, on the line path and on the chunk path', () => {
+    // A quoted line break sends the record down the accumulator's path; the cut keeps one unit less so as
+    // not to split the pair, and the kept part measures exactly maxFieldChars: still overlong.
+    expect(parse('h\n"a😀\n"\n', ',', 1).records[1]).toEqual({ rowNumber: 2, cells: ['a'], overlong: [0] });
+    expect(parse('h\n"a😀"\n', ',', 1).records[1]).toEqual({ rowNumber: 2, cells: ['a'], overlong: [0] });
+    // A cell that crosses a chunk boundary, cut wherever.
+    const emoji = '😀'.repeat(6);
+    for (let cut = 2; cut < 2 + emoji.length; cut++) {
+      const text = `h\n${emoji}\n`;
+      const { records } = parseChunks([text.slice(0, cut), text.slice(cut)], ',', 9);
+      expect(records[1].overlong).toEqual([0]);
+    }
+    // Exactly at the limit, on either path, nothing is flagged.
+    expect(parse('h\n"😀\n"\n', ',', 3).records[1]).toEqual({ rowNumber: 2, cells: ['😀'] });
+  });
+
+  it('takes any whitespace that trimming removes before a quote as a blank', () => {
+    for (const blank of [' ', '\t', '\u00a0', '\u2003', '\u3000']) {
+      expect(parse(`a,b\n${blank}"x,y",z\n`).records[1].cells).toEqual(['x,y', 'z']);
+      expect(parseChunks(['a,b\n', blank, '"x\ny",z\n']).records[1].cells).toEqual(['x\ny', 'z']);
+    }
+  });
+
   it('truncates an overlong cell to maxFieldChars + 1 characters and flags it', () => {
     const { records } = parse('a,b,c\nabcdef,  abcde  ,"abc""def"\nxy,"abcdefghij",\n', ',', 5);
     expect(records[1]).toEqual({ rowNumber: 2, cells: ['abcdef', 'abcde', 'abc"de'], overlong: [0, 2] });
@@ -295,7 +320,7 @@ describe('CsvRecordParser', () => {
 
   it(`rejects a record with more than ${MAX_FIELDS_PER_RECORD} fields`, () => {
     const { error } = parse(`a\n1\n${','.repeat(MAX_FIELDS_PER_RECORD)}x\n`);
-    expect(error?.message).toBe(`row 3: too many fields (more than ${MAX_FIELDS_PER_RECORD})`);
+    expect(error?.message).toBe(`row 3: too many fields (more than 16,384 in one record)`);
     expect(parse(`a\n${','.repeat(MAX_FIELDS_PER_RECORD - 1)}\n`).records[1].cells).toHaveLength(
       MAX_FIELDS_PER_RECORD,
     );

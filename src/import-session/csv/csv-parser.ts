@@ -17,13 +17,13 @@
 import { CsvFormatError } from './csv-format-error';
 import type { CsvRecord } from './csv-types';
 
-/** Records with more fields than this are rejected (a safety bound: Excel's own column limit is 16,384). */
 /** The first `length` code units of a string, never ending inside a surrogate pair. */
 function cutAt(value: string, length: number): string {
   const code = value.charCodeAt(length - 1);
   return value.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
 }
 
+/** Records with more fields than this are rejected (a safety bound: Excel's own column limit is 16,384). */
 export const MAX_FIELDS_PER_RECORD = 16_384;
 
 const QUOTE = 0x22;
@@ -40,6 +40,18 @@ const QUOTE_IN_QUOTED = 3; // just read a quote inside a quoted field: an escape
 const AFTER_QUOTE = 4; // after the closing quote: only blanks, then a delimiter or a line end, may follow
 
 const NON_WHITESPACE = /\S/;
+
+/**
+ * Whether a character is a blank that may stand before an opening quote: every whitespace character that
+ * trimming a cell removes (a space, a no-break space, …) except line ends, and except the delimiter (a tab
+ * when tab is the delimiter).
+ */
+function isBlank(c: number, d: number): boolean {
+  if (c === SPACE) return true;
+  if (c === d || c === LF || c === CR) return false;
+  if (c < 0x80) return c === TAB || c === 0x0b || c === 0x0c;
+  return !NON_WHITESPACE.test(String.fromCharCode(c));
+}
 
 /**
  * Returns a copy of a string that does not share storage with the decoded chunk it was cut from. V8 makes
@@ -120,6 +132,11 @@ export class CsvRecordParser {
     return records;
   }
 
+  /** Whether a record is under way: text pushed so far ends inside it. */
+  get inRecord(): boolean {
+    return this.state !== FIELD_START || this.cells.length > 0;
+  }
+
   get pendingRecords(): number {
     return this.records.length;
   }
@@ -164,7 +181,7 @@ export class CsvRecordParser {
       switch (this.state) {
         case FIELD_START: {
           let c = text.charCodeAt(i);
-          while (c === SPACE || (c === TAB && d !== TAB)) {
+          while (isBlank(c, d)) {
             if (++i === len) {
               return;
             }
@@ -224,7 +241,7 @@ export class CsvRecordParser {
           if (j === len) {
             return;
           }
-          this.endField(this.takeAccumulated());
+          this.endAccumulatedField();
           this.state = FIELD_START;
           if (c === d) {
             i = j + 1;
@@ -261,11 +278,11 @@ export class CsvRecordParser {
           // AFTER_QUOTE
           const c = text.charCodeAt(i);
           if (c === d) {
-            this.endField(this.takeAccumulated());
+            this.endAccumulatedField();
             this.state = FIELD_START;
             i++;
           } else if (c === LF || c === CR) {
-            this.endField(this.takeAccumulated());
+            this.endAccumulatedField();
             this.state = FIELD_START;
             this.endRecord();
             i = this.afterLineEnd(text, i, c);
@@ -300,7 +317,7 @@ export class CsvRecordParser {
           this.currentRowNumber,
         );
       default:
-        this.endField(this.takeAccumulated());
+        this.endAccumulatedField();
         this.state = FIELD_START;
         this.endRecord();
     }
@@ -326,7 +343,7 @@ export class CsvRecordParser {
     let p = 0;
     for (;;) {
       let c = p < n ? rec.charCodeAt(p) : -1;
-      while (c === SPACE || (c === TAB && d !== TAB)) {
+      while (c !== -1 && isBlank(c, d)) {
         c = ++p < n ? rec.charCodeAt(p) : -1;
       }
       let value: string;
@@ -412,6 +429,15 @@ export class CsvRecordParser {
     this.acc = acc;
   }
 
+  /**
+   * Ends the field held in the accumulator. A field whose content went past the cap is overlong whatever
+   * the length of the part kept: the cut may have kept one unit less, so as not to split a surrogate pair.
+   */
+  private endAccumulatedField(): void {
+    const overflowed = this.accOverflow;
+    this.endField(this.takeAccumulated(), overflowed);
+  }
+
   private takeAccumulated(): string {
     // With no content dropped past the cap, trimming the kept part is trimming the whole field; otherwise
     // the field is longer than the cap, whose content (leading blanks removed) is the truncated cell.
@@ -422,20 +448,20 @@ export class CsvRecordParser {
     return value;
   }
 
-  private endField(value: string): void {
+  private endField(value: string, overflowed = false): void {
     const cells = this.cells;
     if (cells.length === MAX_FIELDS_PER_RECORD) {
       throw new CsvFormatError(
         400,
-        `row ${this.currentRowNumber}: too many fields (more than ${MAX_FIELDS_PER_RECORD})`,
+        `row ${this.currentRowNumber}: too many fields (more than ${MAX_FIELDS_PER_RECORD.toLocaleString('en-US')} in one record)`,
         this.currentRowNumber,
       );
     }
     if (value.length > 0) {
       this.recordHasContent = true;
-      if (value.length > this.maxFieldChars) {
+      if (overflowed || value.length > this.maxFieldChars) {
         (this.overlong ??= []).push(cells.length);
-        value = cutAt(value, this.cap);
+        if (value.length > this.cap) value = cutAt(value, this.cap);
       }
       value = detach(value);
     }

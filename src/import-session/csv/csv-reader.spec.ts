@@ -618,3 +618,63 @@ describe('openCsv: resources', () => {
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
   });
 });
+
+describe('invalid bytes in a UTF-8 file (API.md §3)', () => {
+  /** Every record of a document, with the cells that held invalid bytes. */
+  async function marked(source: CsvSource): Promise<{ row: number; cells: number[] }[]> {
+    const doc = await openCsv(source, { maxRows: 1_000_000, maxFieldChars: 10_000 });
+    const found: { row: number; cells: number[] }[] = [];
+    for await (const batch of doc.batches) {
+      for (const record of batch)
+        if (record.invalidBytes) found.push({ row: record.rowNumber, cells: record.invalidBytes });
+    }
+    return found;
+  }
+
+  it('marks exactly the records that held one, in any chunk, also a quoted record across chunks', async () => {
+    const line = (i: number) => `Caffè ${i},Forlì,${i}\n`;
+    const parts: Buffer[] = [];
+    let length = 0;
+    const add = (part: Buffer) => {
+      parts.push(part);
+      length += part.length;
+    };
+    add(Buffer.from('name,city,n\n'));
+    let rows = 1;
+    const until = (bytes: number) => {
+      while (length < bytes) add(Buffer.from(line(++rows)));
+    };
+    until(3 * READ_CHUNK_BYTES + 100);
+    add(Buffer.concat([Buffer.from('Bar,Forl'), Buffer.from([0xec]), Buffer.from(',x\n')]));
+    const stray = ++rows;
+    until(5 * READ_CHUNK_BYTES - 20);
+    // A quoted record that starts in one chunk and holds its invalid byte in the next.
+    add(
+      Buffer.concat([
+        Buffer.from('"Long\n'),
+        Buffer.from('x'.repeat(60)),
+        Buffer.from([0xff]),
+        Buffer.from('",a,b\n'),
+      ]),
+    );
+    const spanning = ++rows;
+    until(7 * READ_CHUNK_BYTES);
+    const bytes = Buffer.concat(parts);
+    const expected = [
+      { row: stray, cells: [1] },
+      { row: spanning, cells: [0] },
+    ];
+    expect(await marked({ buffer: bytes })).toEqual(expected);
+    const file = path.join(os.tmpdir(), `rowgate-invalid-bytes-${process.pid}.csv`);
+    fs.writeFileSync(file, bytes);
+    try {
+      expect(await marked({ path: file })).toEqual(expected);
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+
+  it('a file without invalid bytes marks nothing', async () => {
+    expect(await marked({ buffer: Buffer.from('name,city\nCaffè,Forlì\n💀,x\n') })).toEqual([]);
+  });
+});

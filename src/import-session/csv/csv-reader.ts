@@ -1,5 +1,5 @@
 import { CsvFormatError } from './csv-format-error';
-import { detectEncoding } from './csv-encoding';
+import { cellsWithInvalidBytes, detectEncoding } from './csv-encoding';
 import { CsvRecordParser, DelimiterDetector } from './csv-parser';
 import { TextChunkReader } from './csv-text-reader';
 import type { CsvDocument, CsvReadOptions, CsvRecord, CsvSource } from './csv-types';
@@ -51,8 +51,8 @@ export async function openCsv(source: CsvSource, options: CsvReadOptions): Promi
   checkLimit('maxRows', options.maxRows, 0);
   checkLimit('maxFieldChars', options.maxFieldChars, 1);
   const explicitDelimiter = parseDelimiterOption(options.delimiter);
-  const { encoding, bomLength } = await detectEncoding(source);
-  const reader = new TextChunkReader(source, encoding, bomLength);
+  const { encoding, bomLength, invalidBytes = false } = await detectEncoding(source);
+  const reader = new TextChunkReader(source, encoding, bomLength, invalidBytes);
   try {
     // The header is buffered (at most ~1 Mi characters plus a chunk) until its delimiter is known.
     const pending: string[] = [];
@@ -105,7 +105,7 @@ export async function openCsv(source: CsvSource, options: CsvReadOptions): Promi
     if (records.length === 0) {
       throw new CsvFormatError(400, 'file contains only headers, no data rows');
     }
-    const batches = new BatchReader(reader, parser, records, ended, failure, options.maxRows);
+    const batches = new BatchReader(reader, parser, records, ended, failure, options.maxRows, invalidBytes);
     let iterated = false;
     return {
       encoding,
@@ -142,6 +142,11 @@ class BatchReader implements AsyncIterator<CsvRecord[]> {
     private ended: boolean,
     private failure: Error | undefined,
     private readonly maxRows: number,
+    /**
+     * Records may hold invalid bytes (the first ones, of a file that has some, or those read since a piece of
+     * text that held one): each such record says which of its cells held one.
+     */
+    private dirty: boolean,
   ) {}
 
   async next(): Promise<IteratorResult<CsvRecord[]>> {
@@ -162,6 +167,11 @@ class BatchReader implements AsyncIterator<CsvRecord[]> {
           if (batch.length === 0) continue;
         }
         this.dataRows += batch.length;
+        if (this.dirty) {
+          markInvalidBytes(batch);
+          // A record under way may hold some of the invalid bytes: its batch is looked at too.
+          this.dirty = this.parser.inRecord;
+        }
         return { done: false, value: batch };
       }
       if (this.failure !== undefined) {
@@ -194,6 +204,7 @@ class BatchReader implements AsyncIterator<CsvRecord[]> {
       } else {
         this.parser.push(text);
       }
+      if (this.reader.invalidBytes) this.dirty = true;
     } catch (error) {
       // Records completed before the error are handed out first, so that it comes after them.
       this.failure = error instanceof Error ? error : new Error(String(error));
@@ -206,5 +217,13 @@ class BatchReader implements AsyncIterator<CsvRecord[]> {
     this.batch = [];
     this.failure = undefined;
     this.reader.suspend();
+  }
+}
+
+/** Records which cells of each record held invalid bytes (decoded as lone surrogates). */
+function markInvalidBytes(records: CsvRecord[]): void {
+  for (const record of records) {
+    const cells = cellsWithInvalidBytes(record.cells);
+    if (cells !== undefined) record.invalidBytes = cells;
   }
 }

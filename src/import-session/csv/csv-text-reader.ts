@@ -28,9 +28,15 @@ export class TextChunkReader {
     private readonly source: CsvSource,
     encoding: CsvEncoding,
     start: number,
+    invalidBytes = false,
   ) {
-    this.decoder = createChunkDecoder(encoding);
+    this.decoder = createChunkDecoder(encoding, invalidBytes);
     this.offset = start;
+  }
+
+  /** Whether the last piece of text read holds a byte that is not valid UTF-8 (a UTF-8 file's, API.md §3). */
+  get invalidBytes(): boolean {
+    return this.decoder.invalid === true;
   }
 
   /** The next piece of text (never empty), or null at the end. */

@@ -18,6 +18,8 @@ export interface CsvRecord {
   cells: string[];
   /** Indexes of cells longer than maxFieldChars; such a cell is truncated to maxFieldChars + 1 characters. */
   overlong?: number[];
+  /** Indexes of cells that held bytes which are not valid UTF-8, in a UTF-8 file (API.md §3). */
+  invalidBytes?: number[];
 }
 
 export interface CsvDocument {
