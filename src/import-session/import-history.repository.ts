@@ -48,7 +48,7 @@ export class ImportHistoryRepository {
       filter.to ?? null,
     ];
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT s.*, ${status} AS history_status, u.email AS owner_email
+      `SELECT s.*, (${status} = 'expired') AS expired, u.email AS owner_email
        FROM import_sessions s LEFT JOIN users u ON u.id::text = s.owner_id
        WHERE ${where} ORDER BY s.created_at DESC, s.id OFFSET $7 LIMIT $8`,
       [...params, filter.offset, filter.limit],

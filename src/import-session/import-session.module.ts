@@ -11,10 +11,11 @@ import { ImportSessionRepository } from './import-session.repository';
 import { ImportSessionService } from './import-session.service';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportsController } from './imports.controller';
+import { ImportHistoryController } from './import-history.controller';
 
 /** The shared core of every import. */
 @Module({
-  controllers: [ImportsController],
+  controllers: [ImportHistoryController, ImportsController],
   providers: [
     ImportDefinitions,
     ImportHistoryRepository,
