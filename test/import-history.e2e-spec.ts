@@ -160,6 +160,46 @@ describe('import history, lineage and undo', () => {
     expect(status).toBe('reverted');
   });
 
+  it('reverts a direct courier import and a one-shot import', async () => {
+    const [{ id: courier }] = await t.dataSource.query(
+      `INSERT INTO couriers (name) VALUES ('A') RETURNING id`,
+    );
+    const upload = (content: string) =>
+      request(t.http)
+        .post('/api/courier-customers/import')
+        .set(bearer(manager))
+        .field('target_courier_id', courier)
+        .attach('file', Buffer.from(content), 'riders.csv');
+    const header = 'user_code,first_name,last_name,branch\n';
+    await upload(`${header}U1,Ada,Lovelace,North\nU2,Alan,Turing,\n`).expect(200);
+    const before = await t.dataSource.query(`SELECT * FROM courier_customers ORDER BY user_code`);
+    await upload(`${header}U1,Ada,King,\nU3,Grace,Hopper,\n`).expect(200);
+    const list = await request(t.http)
+      .get('/api/imports?entity=courier_customer')
+      .set(bearer(manager))
+      .expect(200);
+    expect(list.body.data.items[0]).toMatchObject({
+      kind: 'direct',
+      courier_id: courier,
+      file: { name: 'riders.csv', size_bytes: 52, format: 'csv' },
+    });
+    expect(list.body.data.items[0].file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const r = await revert(manager, list.body.data.items[0].id).expect(200);
+    expect(r.body.data).toMatchObject({ reverted: 1, restored: 1, kept: 0 });
+    expect(await t.dataSource.query(`SELECT * FROM courier_customers ORDER BY user_code`)).toEqual(before);
+
+    await request(t.http)
+      .post('/api/customers/import')
+      .set(bearer(admin))
+      .send({ content: csv(HEADER, org('One', 'OS1'), org('Two', 'OS2')) })
+      .expect(200);
+    const oneShot = await request(t.http).get('/api/imports?entity=customer').set(bearer(admin)).expect(200);
+    expect(oneShot.body.data.items[0]).toMatchObject({ kind: 'one_shot', status: 'completed' });
+    const o = await revert(admin, oneShot.body.data.items[0].id).expect(200);
+    expect(o.body.data).toMatchObject({ reverted: 2, restored: 0, kept: 0 });
+    expect(await t.dataSource.query(`SELECT id FROM customers`)).toEqual([]);
+  });
+
   it('lists imports by owner; another user gets 404; an admin sees all', async () => {
     const { id } = await importOverExisting();
     const mine = await request(t.http).get('/api/imports').set(bearer(manager)).expect(200);

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { CsvSource } from './csv/csv-types';
 import { SessionRecord } from './import-session.types';
 
 /** Maps the stored entity names to those of the history. */
@@ -38,4 +41,19 @@ export function historyItem(session: SessionRecord, email: string | null): Recor
   if (session.reverted_at) item.reverted_at = session.reverted_at;
   if (session.revert_counts) item.revert = session.revert_counts;
   return item;
+}
+
+/** The size and SHA-256 of an imported file, read once more from its spooled copy (or buffer). */
+export async function fileFacts(source: CsvSource): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  if ('buffer' in source) {
+    hash.update(source.buffer);
+    return { size: source.buffer.length, sha256: hash.digest('hex') };
+  }
+  let size = 0;
+  for await (const chunk of createReadStream(source.path)) {
+    size += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { size, sha256: hash.digest('hex') };
 }

@@ -19,6 +19,9 @@ export interface NewSession {
   context: Record<string, string>;
   fields: readonly string[];
   cellFields: (string | null)[];
+  /** How the import was started: `session` (validate → confirm), `direct` or `one_shot`. */
+  kind: 'session' | 'direct' | 'one_shot';
+  file: { size: number; sha256: string };
 }
 
 /**
@@ -45,9 +48,9 @@ export class ImportSessionRepository {
   async create(manager: EntityManager, session: NewSession): Promise<string> {
     const [{ id }]: { id: string }[] = await manager.query(
       `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
-         fields, cell_fields, expires_at)
+         fields, cell_fields, expires_at, kind, file_size, file_sha256)
        VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
-         now() + make_interval(secs => $9::double precision / 1000))
+         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12)
        RETURNING id`,
       [
         session.ownerId,
@@ -59,6 +62,9 @@ export class ImportSessionRepository {
         JSON.stringify(session.fields),
         JSON.stringify(session.cellFields),
         this.config.import.sessionTtlMs,
+        session.kind,
+        session.file.size,
+        session.file.sha256,
       ],
     );
     return id;
