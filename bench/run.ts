@@ -77,6 +77,9 @@ type PhaseOutcome = { answerBytes: number } | { skipped: string };
 /** The measured phases, run in order against one service. */
 class Phases {
   readonly results: PhaseResult[] = [];
+  /** The imports the customers phases made, which the revert phases undo. */
+  private createdImport = '';
+  private overrideImport = '';
   readonly health: HealthResult[] = [];
   private readonly healthLatencies: number[] = [];
   private healthFailures = 0;
@@ -183,6 +186,7 @@ class Phases {
         ambiguous_rows: 0,
       });
       importId = answer.body.data.import_id as string;
+      this.createdImport = importId;
       return { answerBytes: answer.bytes };
     });
     const confirm = await this.probingHealth('customers confirm (sync)', () =>
@@ -224,11 +228,38 @@ class Phases {
           async: true,
         });
         expectAnswer('customers confirm (async)', started, 202, (body) => body.data, { import_id: importId });
+        this.overrideImport = importId;
         await this.waitCompleted(importId, rows);
         return { answerBytes: started.bytes };
       }),
     );
     this.combine('customers re-validate + confirm (async)', [validate, confirm], copy);
+  }
+
+  /**
+   * Undo: first the override confirm (every record gets its before values back), then the first confirm
+   * (every record it created is deleted), each a revert of the whole file.
+   */
+  async reverts(file: CsvFile, copy: CopyBaselines): Promise<void> {
+    const rows = file.rows;
+    const revert = (phase: string, importId: string, expected: Record<string, number>) =>
+      this.probingHealth(phase, () =>
+        this.measure(phase, rows, copy, async () => {
+          const answer = await this.api.post(`/api/imports/${importId}/revert`, {});
+          expectAnswer(phase, answer, 200, (body) => body.data, expected);
+          return { answerBytes: answer.bytes };
+        }),
+      );
+    await revert('customers revert (override confirm, all restored)', this.overrideImport, {
+      reverted: 0,
+      restored: rows,
+      kept: 0,
+    });
+    await revert('customers revert (first confirm, all deleted)', this.createdImport, {
+      reverted: rows,
+      restored: 0,
+      kept: 0,
+    });
   }
 
   private async waitCompleted(importId: string, rows: number): Promise<void> {
@@ -395,6 +426,7 @@ async function main(): Promise<void> {
     phases = new Phases(service, api, rss);
     await phases.customers(files.customers, copies.customers);
     await phases.customersAgain(files.customers, copies.customers);
+    await phases.reverts(files.customers, copies.customers);
     await phases.courier(files.couriers, copies.couriers, courierId);
     await phases.oneShot(files.oneShot, copies.oneShot);
   } catch (error) {
