@@ -106,6 +106,12 @@ export class RevertCountsDto {
   kept: number;
 }
 
+/** The options of a confirm. */
+export class ImportOptionsDto {
+  /** Whether the records of `warning` rows were updated. @example true */
+  override: boolean;
+}
+
 /** An import record (API.md §9). */
 export class ImportRecordDto {
   /** The import's id, the same as its session's. @example 3f0a1f3e-2b11-4c55-9f5c-6f1c1a528d2e */
@@ -127,8 +133,7 @@ export class ImportRecordDto {
   /** @example 2025-11-22T09:31:05.000Z */
   completed_at?: Date | null;
   counters: ImportCountersDto;
-  /** @example {"override": true} */
-  options?: { override: boolean };
+  options?: ImportOptionsDto;
   /** @example 2025-11-22T10:00:00.000Z */
   reverted_at?: Date | null;
   revert?: RevertCountsDto;
