@@ -36,7 +36,11 @@ export async function applyWithLineage(
   return definition.apply(manager, scope);
 }
 
-/** Keeps the ids the scope's rows created, as one row of arrays. */
+/**
+ * Keeps the ids the scope's rows created, as one row of arrays. A row's `target_id` is a fresh id that only
+ * a record created from it can carry, so the rows whose `target_id` now exists created it. (Matching on
+ * `import_id` instead would join on a column the planner believes all null and loop over the table.)
+ */
 export async function recordCreated(
   manager: EntityManager,
   definition: ImportDefinition,
@@ -46,10 +50,11 @@ export async function recordCreated(
   await query(
     manager,
     sql`INSERT INTO import_created (import_id, first_row, ids, row_numbers)
-        SELECT ${scope.session}, ${scope.from}::int, array_agg(t.id ORDER BY r.row_number),
+        SELECT ${scope.session}, ${scope.from}::int, array_agg(r.target_id ORDER BY r.row_number),
                array_agg(r.row_number ORDER BY r.row_number)
-        FROM import_rows r JOIN ${table} t ON t.id = r.target_id AND t.import_id = ${scope.session}
-        WHERE ${scopeRows(scope)}
+        FROM import_rows r
+        WHERE ${scopeRows(scope)} AND r.target_id IS NOT NULL
+          AND EXISTS (SELECT 1 FROM ${table} t WHERE t.id = r.target_id)
         HAVING count(*) > 0
         ON CONFLICT (import_id, first_row) DO NOTHING`,
   );
