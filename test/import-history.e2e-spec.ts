@@ -54,6 +54,25 @@ describe('import history, lineage and undo', () => {
     const after = await request(t.http).get(`/api/customers/${a.id}`).set(bearer(manager)).expect(200);
     expect(after.body.data).toMatchObject({ company_name: 'Alpha new', import_id: id });
 
+    const changes = await request(t.http)
+      .get(`/api/imports/${id}/changes?action=updated`)
+      .set(bearer(manager))
+      .expect(200);
+    expect(changes.body.data.total).toBe(2);
+    expect(changes.body.data.items[1]).toMatchObject({
+      row_number: 3,
+      record_id: b.id,
+      action: 'updated',
+      before: { company_name: 'Beta old', city: null, notes: null },
+      after: { company_name: 'Beta new', city: 'Napoli', notes: 'now set' },
+    });
+    const created = await request(t.http)
+      .get(`/api/imports/${id}/changes?action=created`)
+      .set(bearer(manager))
+      .expect(200);
+    expect(created.body.data.total).toBe(3);
+    await request(t.http).get(`/api/imports/${id}/changes`).set(bearer(other)).expect(404);
+
     const r = await revert(manager, id).expect(200);
     expect(r.body.data).toMatchObject({ reverted: 3, restored: 2, kept: 0 });
     expect(r.body.data.results).toHaveLength(5);

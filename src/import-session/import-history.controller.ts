@@ -12,11 +12,15 @@ import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators
 import { envelope, Envelope } from '../common/http/envelope';
 import { historyItem } from './import-history';
 import {
+  ImportChangeDto,
+  ImportChangesQueryDto,
   ImportHistoryQueryDto,
   ImportRecordDto,
   RevertAnswerDto,
   RevertImportDto,
 } from './import-history.dto';
+import { ImportDefinitions } from './import-definitions';
+import { ImportReadsService } from './import-reads.service';
 import { ImportHistoryRepository } from './import-history.repository';
 import { ImportRevertService, RevertAnswer } from './import-revert.service';
 import { SessionRecord } from './import-session.types';
@@ -29,7 +33,32 @@ export class ImportHistoryController {
   constructor(
     private readonly history: ImportHistoryRepository,
     private readonly reverts: ImportRevertService,
+    private readonly reads: ImportReadsService,
+    private readonly definitions: ImportDefinitions,
   ) {}
+
+  /** What the import created and updated, with the values before and after (API.md §9). */
+  @Get(':id/changes')
+  @ApiEnvelope(200, ImportChangeDto, {
+    description: 'A page of changes, by row number',
+    message: 'ok',
+    page: true,
+  })
+  @ApiError(404, 'No such import, or it belongs to another user', 'import session not found')
+  @ApiInvalidId()
+  @ApiValidationError('action', 'action must be one of the following values: created, updated')
+  async changes(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: ImportChangesQueryDto,
+  ): Promise<Envelope<{ items: Record<string, unknown>[]; total: number; offset: number; limit: number }>> {
+    const session = await this.reads.readable(user, id);
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 20;
+    const table = this.definitions.get(session.entity).revert.table;
+    const page = await this.history.changes(table, id, { action: query.action, offset, limit });
+    return envelope({ ...page, offset, limit });
+  }
 
   /** The imports the caller made (an admin: everyone's), newest first. */
   @Get()

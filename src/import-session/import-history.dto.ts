@@ -156,3 +156,25 @@ export class RevertAnswerDto extends RevertCountsDto {
   /** The first results (up to `IMPORT_RESPONSE_ROWS`), by row number. */
   results: RevertResultDto[];
 }
+
+/** `?action=&offset=&limit=` of `GET /api/imports/{id}/changes`. */
+export class ImportChangesQueryDto extends OmitType(PageQueryDto, ['search'] as const) {
+  /** Only the records the import created, or only those it updated. */
+  @IsOptional()
+  @IsIn(['created', 'updated'])
+  action?: 'created' | 'updated';
+}
+
+/** A record an import created or updated. */
+export class ImportChangeDto {
+  /** @example 3 */
+  row_number: number;
+  /** @example 0b8e6c2d-4f11-4d5b-9f7e-7c1f5d3e2d5b */
+  record_id: string;
+  /** @example updated */
+  action: 'created' | 'updated';
+  /** The values the update replaced. @example {"company_name": "Alpha old", "city": "Roma", "notes": null} */
+  before?: Record<string, unknown>;
+  /** The record while it is still this import's (null once written by something else, or gone). @example {"company_name": "Alpha new", "city": "Torino", "notes": null} */
+  after: Record<string, unknown> | null;
+}

@@ -140,4 +140,34 @@ export class ImportHistoryRepository {
     );
     return rows.map(({ reason, ...rest }) => (reason ? { ...rest, reason } : rest));
   }
+
+  /**
+   * What an import created and updated (API.md §9): `before` is the before image of an update; `after` the
+   * record as it is while it is still this import's (null once something else wrote it, or it is gone).
+   */
+  async changes(
+    table: string,
+    importId: string,
+    filter: { action?: string; offset: number; limit: number },
+  ): Promise<{ items: Record<string, unknown>[]; total: number }> {
+    const items = `SELECT u.row_number, u.id AS record_id, 'created' AS action, NULL::jsonb AS before
+        FROM import_created c, unnest(c.ids, c.row_numbers) AS u (id, row_number) WHERE c.import_id = $1
+      UNION ALL
+      SELECT ch.row_number, ch.record_id, 'updated', ch.before FROM import_changes ch WHERE ch.import_id = $1`;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT i.row_number, i.record_id, i.action, i.before, to_jsonb(t) AS after
+       FROM (${items}) i LEFT JOIN ${table} t ON t.id = i.record_id AND t.import_id = $1
+       WHERE $2::text IS NULL OR i.action = $2
+       ORDER BY i.row_number, i.record_id OFFSET $3 LIMIT $4`,
+      [importId, filter.action ?? null, filter.offset, filter.limit],
+    );
+    const [{ total }]: { total: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM (${items}) i WHERE $2::text IS NULL OR i.action = $2`,
+      [importId, filter.action ?? null],
+    );
+    return {
+      items: rows.map(({ before, ...rest }) => (before === null ? rest : { ...rest, before })),
+      total,
+    };
+  }
 }
