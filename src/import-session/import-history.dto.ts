@@ -25,17 +25,17 @@ export class ImportHistoryQueryDto extends OmitType(PageQueryDto, ['search'] as 
   @IsIn(HISTORY_STATUSES)
   status?: (typeof HISTORY_STATUSES)[number];
 
-  /** Only imports made by this user (an admin's filter; others only see their own). @example 6d0f3c1a-5a7e-4f2b-9d41-2f0c8b1e7a90 */
+  /** Only imports made by this user (an admin's filter; others only see their own). */
   @IsOptional()
   @IsUUID()
   created_by?: string;
 
-  /** Only imports started at or after this instant. @example 2025-11-22T00:00:00Z */
+  /** Only imports started at or after this instant (ISO 8601). */
   @IsOptional()
   @IsISO8601()
   from?: string;
 
-  /** Only imports started before this instant. @example 2025-11-23T00:00:00Z */
+  /** Only imports started before this instant (ISO 8601). */
   @IsOptional()
   @IsISO8601()
   to?: string;
