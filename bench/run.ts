@@ -79,6 +79,9 @@ type PhaseOutcome = { answerBytes: number } | { skipped: string };
 /** The measured phases, run in order against one service. */
 class Phases {
   readonly results: PhaseResult[] = [];
+  /** The imports the customers phases made, which the revert phases undo. */
+  private createdImport = '';
+  private overrideImport = '';
   readonly health: HealthResult[] = [];
   private readonly healthLatencies: number[] = [];
   private healthFailures = 0;
@@ -185,6 +188,7 @@ class Phases {
         ambiguous_rows: 0,
       });
       importId = answer.body.data.import_id as string;
+      this.createdImport = importId;
       return { answerBytes: answer.bytes };
     });
     const confirm = await this.probingHealth('customers confirm (sync)', () =>
@@ -233,11 +237,38 @@ class Phases {
           async: true,
         });
         expectAnswer('customers confirm (async)', started, 202, (body) => body.data, { import_id: importId });
+        if (kind === 'changed') this.overrideImport = importId;
         await this.waitCompleted(importId, rows, { updated: rows - unchanged, skipped: unchanged });
         return { answerBytes: started.bytes };
       }),
     );
     this.combine(`customers re-validate + confirm (${label})`, [validate, confirm], copy);
+  }
+
+  /**
+   * Undo: first the override confirm (every record gets its before values back), then the first confirm
+   * (every record it created is deleted), each a revert of the whole file.
+   */
+  async reverts(file: CsvFile, copy: CopyBaselines): Promise<void> {
+    const rows = file.rows;
+    const revert = (phase: string, importId: string, expected: Record<string, number>) =>
+      this.probingHealth(phase, () =>
+        this.measure(phase, rows, copy, async () => {
+          const answer = await this.api.post(`/api/imports/${importId}/revert`, {});
+          expectAnswer(phase, answer, 200, (body) => body.data, expected);
+          return { answerBytes: answer.bytes };
+        }),
+      );
+    await revert('customers revert (override confirm, all restored)', this.overrideImport, {
+      reverted: 0,
+      restored: rows,
+      kept: 0,
+    });
+    await revert('customers revert (first confirm, all deleted)', this.createdImport, {
+      reverted: rows,
+      restored: 0,
+      kept: 0,
+    });
   }
 
   private async waitCompleted(
@@ -414,6 +445,7 @@ async function main(): Promise<void> {
     await phases.customers(files.customers, copies.customers);
     await phases.customersAgain(files.customers, copies.customers, 'identical');
     await phases.customersAgain(files.changed, copies.customers, 'changed');
+    await phases.reverts(files.customers, copies.customers);
     await phases.courier(files.couriers, copies.couriers, courierId, 'new');
     await phases.courier(files.couriers, copies.couriers, courierId, 'again');
     await phases.oneShot(files.oneShot, copies.oneShot);

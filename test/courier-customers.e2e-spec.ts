@@ -73,6 +73,7 @@ describe('courier customers (REST)', () => {
           branch: 'Nord',
           created_at: expect.any(String),
           updated_at: expect.any(String),
+          import_id: null,
         },
       });
       const id = created.body.data.id as string;

@@ -108,6 +108,48 @@ describe('a service killed during an import', () => {
     expect(again.body).toMatchObject({ code: 409, message: 'this import session was already confirmed' });
   });
 
+  it('an async revert killed mid-way is finished by the next revert, no record deleted twice', async () => {
+    // The import of the previous test (50k records created) is reverted.
+    const [{ id }] = await database.query<{ id: string }>(
+      `SELECT id FROM import_sessions WHERE status = 'completed' AND entity = 'customer'`,
+    );
+    const started = await postJson(service, token, `/api/imports/${id}/revert`, { async: true });
+    expect(started.status).toBe(202);
+    await waitFor(
+      'the revert to be writing',
+      async () =>
+        (await database.count(
+          `SELECT 1 FROM pg_stat_activity WHERE application_name = 'rowgate' AND query LIKE '%import_revert_results%'
+             AND state = 'active'`,
+        )) > 0,
+    );
+    await service.stop('SIGKILL');
+    await waitFor('the killed service to lose its connections', async () => (await serviceBackends()) === 0);
+    expect(await database.count('SELECT 1 FROM customers')).toBe(VALID);
+    expect(await database.count('SELECT 1 FROM import_revert_results')).toBe(0);
+
+    await service.start();
+    const halfway = await service.request(`/api/imports/${id}`, { headers: auth(token) });
+    expect(halfway.body.data.status).toBe('reverting');
+    await waitFor(
+      'the revert lease to lapse',
+      async () =>
+        (
+          await database.query<{ lapsed: boolean }>(
+            `SELECT revert_lease_until < now() AS lapsed FROM import_sessions WHERE id = $1`,
+            [id],
+          )
+        )[0].lapsed,
+    );
+    const resumed = await postJson(service, token, `/api/imports/${id}/revert`, {});
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.data).toMatchObject({ reverted: VALID, restored: 0, kept: 0 });
+    expect(await database.count('SELECT 1 FROM customers')).toBe(0);
+    expect(await database.count(`SELECT 1 FROM import_revert_results WHERE action = 'deleted'`)).toBe(VALID);
+    const done = await service.request(`/api/imports/${id}`, { headers: auth(token) });
+    expect(done.body.data).toMatchObject({ status: 'reverted', revert: { reverted: VALID } });
+  });
+
   it('a courier import killed inside its transaction leaves no row, and the same file imports afterwards', async () => {
     const ROWS = 30_000;
     const courier = await postJson(service, token, '/api/couriers', { name: 'Crash Courier' });

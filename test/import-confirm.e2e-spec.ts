@@ -353,7 +353,7 @@ describe('expired sessions', () => {
   });
   afterAll(() => t.close());
 
-  it('are refused at confirm (400), then purged with their rows on schedule', async () => {
+  it('are refused at confirm (400), then their rows purged on schedule; the record stays, expired', async () => {
     await truncateAll(t.dataSource);
     manager = await userToken(t.dataSource, Role.Manager);
     const v = await validate(t, manager, 'customers', csv(HEADER, org('A', 'V1'), org('B', 'V2'))).expect(
@@ -369,7 +369,10 @@ describe('expired sessions', () => {
       rows = await count(t, 'SELECT 1 FROM import_rows WHERE session_id = $1', [id]);
     }
     expect(rows).toBe(0);
-    expect(await count(t, 'SELECT 1 FROM import_sessions WHERE id = $1', [id])).toBe(0);
-    await request(t.http).get(`/api/imports/${id}`).set(bearer(manager)).expect(404);
+    expect(await count(t, `SELECT 1 FROM import_sessions WHERE id = $1 AND status = 'expired'`, [id])).toBe(
+      1,
+    );
+    const record = await request(t.http).get(`/api/imports/${id}`).set(bearer(manager)).expect(200);
+    expect(record.body.data).toMatchObject({ status: 'expired', counters: { total_rows: 2 } });
   });
 });

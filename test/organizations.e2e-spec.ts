@@ -68,6 +68,7 @@ describe('customers and distributors REST', () => {
           created_at: expect.any(String),
           updated_at: expect.any(String),
           archived_at: null,
+          import_id: null,
           ...(table === 'customers' ? { distributor_id: null } : {}),
         },
       });

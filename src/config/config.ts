@@ -51,6 +51,8 @@ export interface AppConfig {
     confirmWorkers: number;
     confirmLeaseMs: number;
     purgeIntervalMs: number;
+    /** How long import records (history, lineage) are kept: `IMPORT_HISTORY_RETENTION`. */
+    historyRetentionMs: number;
   };
 }
 
@@ -261,6 +263,7 @@ export function loadConfig(
       confirmWorkers: int(env, 'IMPORT_CONFIRM_WORKERS', 2, 1, 16),
       confirmLeaseMs: duration(env, 'IMPORT_CONFIRM_LEASE', '60s', 1000),
       purgeIntervalMs: duration(env, 'IMPORT_PURGE_INTERVAL', '5m', 1000),
+      historyRetentionMs: duration(env, 'IMPORT_HISTORY_RETENTION', '90d', 1000),
     },
   };
 }

@@ -26,4 +26,8 @@ export class CourierCustomer {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** The import that last created or updated the record (null: the last write came from elsewhere). */
+  @Column({ name: 'import_id', type: 'uuid', nullable: true })
+  importId: string | null;
 }

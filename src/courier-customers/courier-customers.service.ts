@@ -22,6 +22,7 @@ export const toCourierCustomerDto = (customer: CourierCustomer): CourierCustomer
   branch: customer.branch,
   created_at: customer.createdAt,
   updated_at: customer.updatedAt,
+  import_id: customer.importId,
 });
 
 /** A row answered by `RETURNING *`: its columns are the answer's fields. */
@@ -34,6 +35,7 @@ const fromRow = (row: Record<string, unknown>): CourierCustomerDto => ({
   branch: row.branch as string | null,
   created_at: row.created_at as Date,
   updated_at: row.updated_at as Date,
+  import_id: (row.import_id as string | null) ?? null,
 });
 
 /** A checked value as entity properties. */
@@ -128,7 +130,7 @@ export class CourierCustomersService {
       const updated = await this.customers
         .createQueryBuilder()
         .update()
-        .set(columns(value))
+        .set({ ...columns(value), importId: null })
         .where({ id, courierId })
         .returning('*')
         .execute();

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { execute, query, rowsOf, sql } from '../database/sql';
+import { execute, query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
   checkCells,
+  RevertSpec,
   ImportColumn,
   ImportContext,
   ImportDefinition,
@@ -64,6 +65,20 @@ export class CourierImportDefinition implements ImportDefinition {
     );
   }
 
+  readonly revert: RevertSpec = {
+    table: 'courier_customers',
+    archivable: false,
+    columns: ['first_name', 'last_name', 'branch', 'updated_at', 'import_id'],
+  };
+
+  /** The courier's customers with the user codes of the scope's rows that differ from them: those `apply` updates. */
+  updateTargets(scope: ApplyScope): Sql {
+    const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
+    return sql`SELECT r.row_number, c.id FROM import_rows r
+      JOIN courier_customers c ON c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}
+      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changedSql(COMPARED, 'c', 'r')}`;
+  }
+
   /**
    * Upserts the scope's rows by `user_code` within the courier. The customers found at validate are updated
    * by id where they differ from the row, and the other rows inserted, two plain statements; a customer
@@ -81,12 +96,12 @@ export class CourierImportDefinition implements ImportDefinition {
         await query(
           manager,
           sql`WITH upserted AS (
-              INSERT INTO courier_customers AS c (id, courier_id, user_code, first_name, last_name, branch)
-              SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')},
+              INSERT INTO courier_customers AS c (id, import_id, courier_id, user_code, first_name, last_name, branch)
+              SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
               FROM import_rows r WHERE ${rows}
               ON CONFLICT (courier_id, user_code) DO UPDATE SET ${assignSql(COMPARED, 'c', 'EXCLUDED')},
-                updated_at = now()
+                updated_at = now(), import_id = EXCLUDED.import_id
               WHERE ${changedSql(COMPARED, 'c', 'EXCLUDED')}
               RETURNING id, user_code, (xmax = 0) AS inserted
             ), recorded AS (
@@ -113,7 +128,8 @@ export class CourierImportDefinition implements ImportDefinition {
       await query(
         manager,
         sql`WITH updated AS (
-              UPDATE courier_customers c SET ${assignSql(COMPARED, 'c', 'r')}, updated_at = now()
+              UPDATE courier_customers c SET ${assignSql(COMPARED, 'c', 'r')}, updated_at = now(),
+                import_id = ${scope.session}
               FROM import_rows r
               WHERE ${rows} AND r.match_id IS NOT NULL
                 AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
@@ -133,8 +149,8 @@ export class CourierImportDefinition implements ImportDefinition {
     if (stale > 0) throw new StaleMatchError();
     const created = await execute(
       manager,
-      sql`INSERT INTO courier_customers (id, courier_id, user_code, first_name, last_name, branch)
-          SELECT r.target_id, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
+      sql`INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
+          SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
                  ${staged('branch')}
           FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
     );

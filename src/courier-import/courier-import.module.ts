@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CourierCustomersModule } from '../courier-customers/courier-customers.module';
+import { ImportDefinitions } from '../import-session/import-definitions';
 import { ImportSessionModule } from '../import-session/import-session.module';
 import { CourierImportController } from './courier-import.controller';
 import { CourierImportDefinition } from './courier-import.definition';
@@ -12,4 +13,8 @@ import { ResolveTargetCourierPipe } from './target-courier.pipe';
   controllers: [CourierImportController],
   providers: [CourierImportDefinition, CourierImportService, ResolveTargetCourierPipe],
 })
-export class CourierImportModule {}
+export class CourierImportModule {
+  constructor(definitions: ImportDefinitions, definition: CourierImportDefinition) {
+    definitions.register(definition);
+  }
+}

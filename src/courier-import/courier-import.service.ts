@@ -28,13 +28,18 @@ export class CourierImportService {
   ) {}
 
   /** Stages a file for the courier, to preview it (answers like a §4 validate). */
-  validate(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<ValidateResult> {
-    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId });
+  validate(
+    user: AuthUser,
+    courierId: string,
+    file: CsvUploadFile,
+    kind: 'session' | 'direct' = 'session',
+  ): Promise<ValidateResult> {
+    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId }, kind);
   }
 
   /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
   async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
-    const staged = await this.validate(user, courierId, file);
+    const staged = await this.validate(user, courierId, file, 'direct');
     try {
       return await this.apply(user, staged.import_id);
     } catch (error) {

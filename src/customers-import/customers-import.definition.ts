@@ -111,4 +111,8 @@ export class CustomersImportDefinition extends OrganizationImport {
       },
     ];
   }
+
+  protected override extraRestored(): string[] {
+    return ['distributor_id'];
+  }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImportDefinitions } from '../import-session/import-definitions';
 import { ImportSessionModule } from '../import-session/import-session.module';
 import { CustomersImportController } from './customers-import.controller';
 import { CustomersImportDefinition } from './customers-import.definition';
@@ -11,4 +12,8 @@ import { OneShotImportService } from './one-shot-import.service';
   controllers: [CustomersImportController, OneShotImportController],
   providers: [CustomersImportDefinition, OneShotImportService],
 })
-export class CustomersImportModule {}
+export class CustomersImportModule {
+  constructor(definitions: ImportDefinitions, definition: CustomersImportDefinition) {
+    definitions.register(definition);
+  }
+}

@@ -48,6 +48,8 @@ export class OneShotImportService {
       user,
       { buffer: Buffer.from(content, 'utf8') },
       undefined,
+      {},
+      'one_shot',
     );
     const applied = await this.sessions
       .confirmAllOrNothing(this.definition, user, importId, UPSERT)

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImportDefinitions } from '../import-session/import-definitions';
 import { ImportSessionModule } from '../import-session/import-session.module';
 import { DistributorsImportController } from './distributors-import.controller';
 import { DistributorsImportDefinition } from './distributors-import.definition';
@@ -9,4 +10,8 @@ import { DistributorsImportDefinition } from './distributors-import.definition';
   controllers: [DistributorsImportController],
   providers: [DistributorsImportDefinition],
 })
-export class DistributorsImportModule {}
+export class DistributorsImportModule {
+  constructor(definitions: ImportDefinitions, definition: DistributorsImportDefinition) {
+    definitions.register(definition);
+  }
+}

@@ -12,6 +12,7 @@ import {
 } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
+import { applyWithLineage, recordCreated } from './import-lineage';
 
 export interface ApplySettings {
   batchSize: number;
@@ -159,7 +160,7 @@ async function applyOneByOne(
     await manager.query('SAVEPOINT import_row');
     try {
       const one = { ...scope, from: row, to: row + 1, retry: true };
-      const wrote = await definition.apply(manager, one);
+      const wrote = await applyWithLineage(manager, definition, one);
       checkWritten(wrote, await countBatch(manager, session, one));
       await manager.query('RELEASE SAVEPOINT import_row');
       written += wrote;
@@ -257,7 +258,8 @@ export class PerRowApplier {
           await rejectResolutions(manager, scope, options.rejected ?? {});
           const written = oneByOne
             ? await applyOneByOne(manager, definition, session, scope)
-            : await definition.apply(manager, scope);
+            : await applyWithLineage(manager, definition, scope);
+          await recordCreated(manager, definition, scope);
           const counts = await countBatch(manager, session, scope);
           checkWritten(written, counts);
           await fence(manager, session, token, this.settings.leaseMs, batch, counts);
@@ -339,7 +341,7 @@ export class TransactionalApplier {
         // cannot be written; the whole transaction is rolled back at the end all the same.
         await manager.query('SAVEPOINT import_batch');
         try {
-          const wrote = await definition.apply(manager, scope);
+          const wrote = await applyWithLineage(manager, definition, scope);
           checkWritten(wrote, await countBatch(manager, session, scope));
           await manager.query('RELEASE SAVEPOINT import_batch');
           written += wrote;
@@ -348,6 +350,7 @@ export class TransactionalApplier {
           await manager.query('ROLLBACK TO SAVEPOINT import_batch');
           written += await applyOneByOne(manager, definition, session, scope);
         }
+        await recordCreated(manager, definition, scope);
       }
       const all = scopeOf(session, options, 2, session.last_row + 1);
       const counts = await countBatch(manager, session, all, ALL_ROWS_WITH_OUTCOMES);

@@ -50,5 +50,7 @@ export function testDefinition(headerMode: 'named' | 'positional' = 'named'): Im
     },
     analyse: (_manager: EntityManager) => Promise.resolve(),
     apply: (_manager: EntityManager, _scope: ApplyScope) => Promise.resolve(0),
+    updateTargets: () => null,
+    revert: { table: 'test', columns: [], archivable: false },
   };
 }

@@ -156,6 +156,26 @@ export interface ImportDefinition {
    * a row never shows as `created`.
    */
   apply(manager: EntityManager, scope: ApplyScope): Promise<number>;
+  /**
+   * The records the scope's rows are about to update, as `SELECT row_number, id`: the core keeps their
+   * current values (the before image an undo puts back) in the same transaction, just before `apply`.
+   * Null: the scope updates nothing.
+   */
+  updateTargets(scope: ApplyScope): Sql | null;
+  /** What an undo of this entity's imports needs (API.md §10). */
+  revert: RevertSpec;
+}
+
+/** The per-entity parts of an undo. Writes by `apply` must set `import_id` to the session on every record. */
+export interface RevertSpec {
+  /** The table the import writes (`writes`), whose records carry `import_id`. */
+  table: string;
+  /** The columns an undo puts back from the before image. */
+  columns: readonly string[];
+  /** Whether records are archived (`archived_at`) rather than deleted. */
+  archivable: boolean;
+  /** A predicate over `t` (a record of `table`): something now references it, so it cannot be deleted. */
+  referenced?: Sql;
 }
 
 /** Per-session facts a definition may need, fixed at validate (e.g. the courier of a courier import). */

@@ -2,17 +2,24 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CsvUploadInterceptor } from './csv-upload';
 import { TwoPhaseImportEndpoints } from './import-endpoints';
+import { ImportDefinitions } from './import-definitions';
+import { ImportRevertService } from './import-revert.service';
+import { ImportHistoryRepository } from './import-history.repository';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { ImportReadsService } from './import-reads.service';
 import { ImportSessionRepository } from './import-session.repository';
 import { ImportSessionService } from './import-session.service';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportsController } from './imports.controller';
+import { ImportHistoryController } from './import-history.controller';
 
 /** The shared core of every import. */
 @Module({
-  controllers: [ImportsController],
+  controllers: [ImportHistoryController, ImportsController],
   providers: [
+    ImportDefinitions,
+    ImportHistoryRepository,
+    ImportRevertService,
     ImportSessionRepository,
     ImportReadsService,
     ImportMaintenanceService,
@@ -26,6 +33,7 @@ import { ImportsController } from './imports.controller';
     },
   ],
   exports: [
+    ImportDefinitions,
     ImportSessionRepository,
     ImportReadsService,
     ImportSessionService,

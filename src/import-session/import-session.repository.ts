@@ -7,7 +7,7 @@ import { StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 
 /** A session row as read: every column, and whether a validated session has expired. */
-const SESSION_COLUMNS = `*, (status = 'validated' AND expires_at <= now()) AS expired`;
+const SESSION_COLUMNS = `*, (status = 'expired' OR (status = 'validated' AND expires_at <= now())) AS expired`;
 
 /** What a validate stores about a new session before its rows. */
 export interface NewSession {
@@ -19,6 +19,9 @@ export interface NewSession {
   context: Record<string, string>;
   fields: readonly string[];
   cellFields: (string | null)[];
+  /** How the import was started: `session` (validate → confirm), `direct` or `one_shot`. */
+  kind: 'session' | 'direct' | 'one_shot';
+  file: { size: number; sha256: string };
 }
 
 /**
@@ -45,9 +48,9 @@ export class ImportSessionRepository {
   async create(manager: EntityManager, session: NewSession): Promise<string> {
     const [{ id }]: { id: string }[] = await manager.query(
       `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
-         fields, cell_fields, expires_at)
+         fields, cell_fields, expires_at, kind, file_size, file_sha256)
        VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
-         now() + make_interval(secs => $9::double precision / 1000))
+         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12)
        RETURNING id`,
       [
         session.ownerId,
@@ -59,6 +62,9 @@ export class ImportSessionRepository {
         JSON.stringify(session.fields),
         JSON.stringify(session.cellFields),
         this.config.import.sessionTtlMs,
+        session.kind,
+        session.file.size,
+        session.file.sha256,
       ],
     );
     return id;
@@ -164,9 +170,40 @@ export class ImportSessionRepository {
       .catch(() => undefined);
   }
 
-  /** Deletes expired sessions and their rows (a confirm in progress is kept while its lease holds). */
-  purgeExpired(): Promise<number> {
-    return this.deleteSessions(`expires_at < now() AND (status <> 'confirming' OR lease_until < now())`, []);
+  /**
+   * Deletes the staged rows of expired sessions (a confirm in progress is kept while its lease holds) and
+   * keeps the session as the import record: `expired` when it was never confirmed. Records past the history
+   * retention are deleted with their lineage.
+   */
+  async purgeExpired(): Promise<number> {
+    const [{ n }]: { n: number }[] = await this.dataSource.query(
+      `WITH purged AS (
+         UPDATE import_sessions SET rows_purged_at = now(),
+           status = CASE WHEN status = 'validated' THEN 'expired' ELSE status END
+         WHERE expires_at < now() AND rows_purged_at IS NULL AND status <> 'reverting'
+           AND (status <> 'confirming' OR lease_until < now())
+         RETURNING id
+       ),
+       gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM purged)),
+       gone_outcomes AS (DELETE FROM import_row_outcomes WHERE session_id IN (SELECT id FROM purged))
+       SELECT count(*)::int AS n FROM purged`,
+    );
+    await this.dataSource.query(
+      `WITH old AS (
+         DELETE FROM import_sessions
+         WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+           AND status NOT IN ('confirming', 'reverting')
+         RETURNING id
+       ),
+       gone_rows AS (DELETE FROM import_rows WHERE session_id IN (SELECT id FROM old)),
+       gone_outcomes AS (DELETE FROM import_row_outcomes WHERE session_id IN (SELECT id FROM old)),
+       gone_changes AS (DELETE FROM import_changes WHERE import_id IN (SELECT id FROM old)),
+       gone_created AS (DELETE FROM import_created WHERE import_id IN (SELECT id FROM old)),
+       gone_results AS (DELETE FROM import_revert_results WHERE import_id IN (SELECT id FROM old))
+       SELECT count(*)::int AS n FROM old`,
+      [this.config.import.historyRetentionMs],
+    );
+    return n;
   }
 
   /** Deletes a session that will not be confirmed, with its rows. */

@@ -12,6 +12,7 @@ import { isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { StoredOptions } from './import-outcomes';
 import { ImportReadsService } from './import-reads.service';
+import { fileFacts } from './import-history';
 import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, ValidateResult } from './import-session.types';
 import { cellLayout, markDuplicates, stageRows } from './import-staging';
@@ -81,7 +82,9 @@ export class ImportSessionService {
     source: CsvSource & { fileName?: string },
     delimiter: string | undefined,
     context: ImportContext = {},
+    kind: 'session' | 'direct' | 'one_shot' = 'session',
   ): Promise<ValidateResult> {
+    const file = await fileFacts(source);
     let document;
     try {
       document = await openCsv(source, {
@@ -110,6 +113,8 @@ export class ImportSessionService {
             context,
             fields: definition.fields,
             cellFields,
+            kind,
+            file,
           });
           const { staged, lastRow, dropped } = await stageRows(
             manager,

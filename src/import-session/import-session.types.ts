@@ -2,7 +2,8 @@ import { FieldError } from './field-rules';
 
 export type RowStatus = 'valid' | 'warning' | 'ambiguous' | 'error';
 export type RowOutcome = 'created' | 'updated' | 'skipped' | 'failed';
-export type SessionStatus = 'validated' | 'confirming' | 'completed' | 'expired';
+export type SessionStatus =
+  'validated' | 'confirming' | 'completed' | 'expired' | 'failed' | 'reverting' | 'reverted';
 
 /** A staged row as answered by validate and `GET /api/imports/{id}/rows`. */
 export interface ImportRowView {
@@ -80,7 +81,7 @@ export interface SessionRecord {
   id: string;
   owner_id: string;
   entity: string;
-  status: 'validated' | 'confirming' | 'completed';
+  status: SessionStatus;
   header: string[];
   ignored_columns: string[];
   context: Record<string, string>;
@@ -114,5 +115,21 @@ export interface SessionRecord {
   created_at: Date;
   confirmed_at: Date | null;
   completed_at: Date | null;
+  kind: 'session' | 'direct' | 'one_shot';
+  file_name: string | null;
+  file_size: string | null;
+  file_sha256: string | null;
+  file_format: string;
+  reverted_at: Date | null;
+  revert_token: string | null;
+  revert_lease_until: Date | null;
+  revert_counts: RevertCounts | null;
   expired: boolean;
+}
+
+/** What a revert did (API.md §10). */
+export interface RevertCounts {
+  reverted: number;
+  restored: number;
+  kept: number;
 }

@@ -27,6 +27,8 @@ export enum ImportExceptionCode {
   BEING_CONFIRMED = 'BEING_CONFIRMED',
   /** This confirm's claim on the session was taken over by another (its lease had lapsed). */
   CLAIM_LOST = 'CLAIM_LOST',
+  /** The import is not `completed`: it cannot be reverted (API.md §10). */
+  NOT_REVERTIBLE = 'NOT_REVERTIBLE',
 }
 
 /** The HTTP status of each code: the one place where the core meets HTTP. */
@@ -43,6 +45,7 @@ const HTTP_STATUS: Record<ImportExceptionCode, HttpStatus> = {
   [ImportExceptionCode.ALREADY_CONFIRMED]: HttpStatus.CONFLICT,
   [ImportExceptionCode.BEING_CONFIRMED]: HttpStatus.CONFLICT,
   [ImportExceptionCode.CLAIM_LOST]: HttpStatus.CONFLICT,
+  [ImportExceptionCode.NOT_REVERTIBLE]: HttpStatus.CONFLICT,
 };
 
 /** An error of the import core, with its code. */

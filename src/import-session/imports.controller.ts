@@ -13,6 +13,8 @@ import {
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
 import { writeErrorsCsv } from './errors-csv';
+import { historyItem } from './import-history';
+import { ImportHistoryRepository } from './import-history.repository';
 import { ImportReadsService } from './import-reads.service';
 import { ImportRowView, SessionView } from './import-session.types';
 import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
@@ -23,7 +25,10 @@ import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
 @ApiError(404, 'No such session, or it belongs to another user', 'import session not found')
 @ApiInvalidId()
 export class ImportsController {
-  constructor(private readonly reads: ImportReadsService) {}
+  constructor(
+    private readonly reads: ImportReadsService,
+    private readonly history: ImportHistoryRepository,
+  ) {}
 
   /** A session's status, counters, progress and, once completed, the confirm counters. */
   @Get(':id')
@@ -31,8 +36,10 @@ export class ImportsController {
   async get(
     @CurrentUser() user: AuthUser,
     @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<Envelope<SessionView>> {
-    return envelope(this.reads.view(await this.reads.readable(user, id)));
+  ): Promise<Envelope<SessionView & Record<string, unknown>>> {
+    const session = await this.reads.readable(user, id);
+    const email = await this.history.ownerEmail(session.owner_id);
+    return envelope({ ...historyItem(session, email), ...this.reads.view(session) });
   }
 
   /** The session's rows with their statuses and outcomes, paged. */

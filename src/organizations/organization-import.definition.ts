@@ -8,6 +8,7 @@ import {
   ImportContext,
   ImportDefinition,
   ParsedRow,
+  RevertSpec,
   ruleColumn,
   scopeRows,
   stagedColumns,
@@ -117,6 +118,38 @@ export abstract class OrganizationImport implements ImportDefinition {
     return { columns: sql``, values: sql`` };
   }
 
+  /** Extra columns an undo puts back besides the organization fields (customers: `distributor_id`). */
+  protected extraRestored(): string[] {
+    return [];
+  }
+
+  /** A predicate over `t`: something now references the record (customers of a distributor). */
+  protected referencedBy(): Sql | undefined {
+    return undefined;
+  }
+
+  get revert(): RevertSpec {
+    return {
+      table: this.table,
+      archivable: true,
+      columns: [...ORGANIZATION_FIELDS, ...this.extraRestored(), 'updated_at', 'import_id'],
+      referenced: this.referencedBy(),
+    };
+  }
+
+  /**
+   * With `override`, the live records the scope's warning rows will update: those their VAT matched at
+   * validate that still differ from the row (an unchanged row is not written, so it has no before image).
+   */
+  updateTargets(scope: ApplyScope): Sql | null {
+    if (!scope.options.override) return null;
+    const table = sql.raw(this.table);
+    return sql`SELECT src.row_number, t.id FROM import_rows src
+      JOIN ${table} t ON t.id = src.match_id AND t.archived_at IS NULL
+      WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
+        AND ${changedSql(this.compared(scope.present), 't', 'src')}`;
+  }
+
   async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
     const { options } = scope;
     const v = this.v;
@@ -124,8 +157,8 @@ export abstract class OrganizationImport implements ImportDefinition {
     const extra = this.extraInsert(scope);
     const created = await execute(
       manager,
-      sql`INSERT INTO ${table} (id, ${sql.raw(COLUMNS)}${extra.columns})
-          SELECT r.target_id, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
+      sql`INSERT INTO ${table} (id, import_id, ${sql.raw(COLUMNS)}${extra.columns})
+          SELECT r.target_id, ${scope.session}, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
           FROM import_rows r
           WHERE ${scopeRows(scope)}
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
@@ -139,7 +172,7 @@ export abstract class OrganizationImport implements ImportDefinition {
       await query(
         manager,
         sql`WITH updated AS (
-              UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now()
+              UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now(), import_id = ${scope.session}
               FROM import_rows src
               WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
                 AND t.id = src.match_id AND t.archived_at IS NULL AND ${changedSql(compared, 't', 'src')}

@@ -31,6 +31,7 @@ export const toOrganizationDto = (o: OrganizationEntity): OrganizationDto => ({
   created_at: o.createdAt,
   updated_at: o.updatedAt,
   archived_at: o.archivedAt,
+  import_id: o.importId,
 });
 
 /**
@@ -126,7 +127,7 @@ export abstract class OrganizationRestService<
       const updated = await manager
         .createQueryBuilder()
         .update(this.repository.target)
-        .set({ ...columns, updatedAt: () => 'now()' })
+        .set({ ...columns, importId: null, updatedAt: () => 'now()' })
         .where('id = :id', { id })
         .execute();
       if (!updated.affected) throw notFound(this.label);

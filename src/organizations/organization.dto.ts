@@ -89,6 +89,11 @@ export class OrganizationDto {
   created_at: Date;
   /** @example 2025-11-22T09:30:00.000Z */
   updated_at: Date;
+  /**
+   * The import that last created or updated the record; null when its last write came from elsewhere.
+   * @example 3f1c2a6e-8d4b-4c55-9a0e-6b7f2d9e1a44
+   */
+  import_id: string | null;
   /** When the record was archived (deleted); null while it is live. @example 2025-12-01T08:00:00.000Z */
   archived_at: Date | null;
 }

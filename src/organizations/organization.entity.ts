@@ -54,4 +54,8 @@ export abstract class OrganizationEntity {
 
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true })
   archivedAt: Date | null;
+
+  /** The import that last created or updated the record (null: the last write came from elsewhere). */
+  @Column({ name: 'import_id', type: 'uuid', nullable: true })
+  importId: string | null;
 }

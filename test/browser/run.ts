@@ -4,7 +4,8 @@
  * The built service runs as `npm start` runs it (no DATABASE_URL: its own embedded PostgreSQL, in a fresh
  * temporary DATA_DIR). Debian's Chromium (installed with apt-get when missing) opens `/docs` and does what a
  * person does there: logs in, authorizes, uploads CSV files with the file picker, reads the statuses and the
- * counters in the response panel, confirms, downloads `errors.csv`, then the same for a courier user.
+ * counters in the response panel, confirms, downloads `errors.csv`, lists the imports and reverts the one it
+ * made, then the same for a courier user.
  * A screenshot of each step goes to `test/artifacts/swagger-ui/`.
  *
  * Exits 0 when every step passed, 1 when one failed. When Chromium is missing and cannot be installed, prints
@@ -190,6 +191,30 @@ async function flow(ui: SwaggerUi, service: ServiceProcess, steps: Steps): Promi
       '"Rossi Trasporti SPA","IT09876543210","info@rossi.example","Torino","en","vat_number: already_exists"',
       '"Bad Email Srl","IT11111111111","not-an-email","Roma","it","email: invalid_format"',
     ]);
+    await shot(op);
+  });
+
+  await steps.run('list the imports', async (shot) => {
+    const op = await ui.operation('get', '/api/imports');
+    const shown = await op.execute();
+    expectStatus(shown, 200, 'list the imports');
+    const item = shown.json.data.items.find((i: { id: string }) => i.id === importId);
+    assert.ok(item, 'the customers import is not listed');
+    assert.equal(item.status, 'completed');
+    assert.equal(item.kind, 'session');
+    await shot(op);
+  });
+
+  await steps.run('revert the customers import', async (shot) => {
+    const op = await ui.operation('post', '/api/imports/{id}/revert');
+    await op.parameter('id').fill(importId);
+    await op.setJsonBody({});
+    const shown = await op.execute();
+    expectStatus(shown, 200, 'revert');
+    assert.deepEqual(
+      { reverted: shown.json.data.reverted, restored: shown.json.data.restored, kept: shown.json.data.kept },
+      { reverted: 1, restored: 1, kept: 0 },
+    );
     await shot(op);
   });
 
