@@ -251,7 +251,13 @@ async function flow(ui: SwaggerUi, service: ServiceProcess, steps: Steps): Promi
     const shown = await op.execute();
     expectStatus(shown, 200, 'courier confirm');
     assert.equal(shown.json.status, 'success');
-    assert.deepEqual(shown.json.data, { processed: 3, created: 3, updated: 0, skipped_rows: [] });
+    assert.deepEqual(shown.json.data, {
+      processed: 3,
+      created: 3,
+      updated: 0,
+      unchanged: 0,
+      skipped_rows: [],
+    });
     await shot(op);
   });
 
@@ -264,7 +270,7 @@ async function flow(ui: SwaggerUi, service: ServiceProcess, steps: Steps): Promi
     assert.deepEqual(body, {
       status: 'success',
       message: 'Successfully processed 2 records (Upsert complete).',
-      data: { processed: 2, created: 1, updated: 1, skipped_rows: [4] },
+      data: { processed: 2, created: 1, updated: 1, unchanged: 0, skipped_rows: [4] },
     });
     await shot(op);
   });
