@@ -71,11 +71,19 @@ export class CourierImportDefinition implements ImportDefinition {
     columns: ['first_name', 'last_name', 'branch', 'updated_at', 'import_id'],
   };
 
-  /** The courier's customers with the user codes of the scope's rows that differ from them: those `apply` updates. */
+  /**
+   * The courier's customers that the scope's rows update (those that differ from their row). A batch finds
+   * them by the id its validate matched (a primary key look-up per row: the table grows as the batches of
+   * the same transaction insert, and a join on the user code would be planned on stale statistics); a row
+   * applied again on its own, the exact way, by its user code.
+   */
   updateTargets(scope: ApplyScope): Sql {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
+    const matched = scope.retry
+      ? sql`c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`
+      : sql`c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`;
     return sql`SELECT r.row_number, c.id FROM import_rows r
-      JOIN courier_customers c ON c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}
+      JOIN courier_customers c ON ${matched}
       WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changedSql(COMPARED, 'c', 'r')}`;
   }
 
