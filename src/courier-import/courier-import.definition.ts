@@ -148,10 +148,11 @@ export class CourierImportDefinition implements ImportDefinition {
               SELECT ${scope.session}, row_number, 'updated', id FROM updated
             )
             SELECT (SELECT count(*)::int FROM updated) AS updated,
-                   -- The rows whose customer is gone or renamed since the validate (the snapshot is the same).
+                   -- The rows whose customer is gone or renamed since the validate (the snapshot is the same);
+                   -- LIMIT 1 keeps it a primary key look-up on a table that grows within the transaction.
                    (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
                       AND NOT EXISTS (SELECT 1 FROM courier_customers c WHERE c.id = r.match_id
-                        AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')})) AS stale`,
+                        AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')} LIMIT 1)) AS stale`,
       ),
     );
     if (stale > 0) throw new StaleMatchError();

@@ -39,7 +39,10 @@ export async function applyWithLineage(
 /**
  * Keeps the ids the scope's rows created, as one row of arrays. A row's `target_id` is a fresh id that only
  * a record created from it can carry, so the rows whose `target_id` now exists created it. (Matching on
- * `import_id` instead would join on a column the planner believes all null and loop over the table.)
+ * `import_id` instead would join on a column the planner believes all null and loop over the table.) The
+ * `LIMIT 1` keeps the check a primary key look-up per row: within one transaction the table grows by every
+ * batch while its statistics stay those of before, and a semi-join planned on them would read the whole
+ * table for each batch.
  */
 export async function recordCreated(
   manager: EntityManager,
@@ -54,7 +57,7 @@ export async function recordCreated(
                array_agg(r.row_number ORDER BY r.row_number)
         FROM import_rows r
         WHERE ${scopeRows(scope)} AND r.target_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM ${table} t WHERE t.id = r.target_id)
+          AND EXISTS (SELECT 1 FROM ${table} t WHERE t.id = r.target_id LIMIT 1)
         HAVING count(*) > 0
         ON CONFLICT (import_id, first_row) DO NOTHING`,
   );

@@ -185,7 +185,7 @@ export abstract class OrganizationImport implements ImportDefinition {
                      'the record with this VAT was archived after the validate'
               FROM import_rows r
               WHERE ${scopeRows(scope)} AND r.status = 'warning'
-                AND NOT EXISTS (SELECT 1 FROM ${table} live WHERE live.id = r.match_id AND live.archived_at IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM ${table} live WHERE live.id = r.match_id AND live.archived_at IS NULL LIMIT 1)
             )
             SELECT count(*)::int AS updated FROM updated`,
       ),
