@@ -9,7 +9,7 @@ import {
   TestApp,
   tokenFor,
   truncateAll,
-  userToken,
+  tokenIn,
 } from './support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -355,7 +355,7 @@ describe('expired sessions', () => {
 
   it('are refused at confirm (400), then their rows purged on schedule; the record stays, expired', async () => {
     await truncateAll(t.dataSource);
-    manager = await userToken(t.dataSource, Role.Manager);
+    manager = await tokenIn(t.dataSource, Role.Manager);
     const v = await validate(t, manager, 'customers', csv(HEADER, org('A', 'V1'), org('B', 'V2'))).expect(
       200,
     );

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
-import { bearer, startTestApp, TestApp, truncateAll, userToken } from './support/test-app';
+import { bearer, startTestApp, TestApp, truncateAll, tokenIn } from './support/test-app';
 
 describe('strings PostgreSQL cannot store: 400 naming the field', () => {
   let t: TestApp;
@@ -11,7 +11,7 @@ describe('strings PostgreSQL cannot store: 400 naming the field', () => {
   afterAll(() => t.close());
   beforeEach(async () => {
     await truncateAll(t.dataSource);
-    admin = await userToken(t.dataSource, Role.Admin);
+    admin = await tokenIn(t.dataSource, Role.Admin);
   });
 
   const count = async (table: string) =>

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { hashPassword } from '../src/users/password';
-import { bearer, startTestApp, TestApp, tokenFor, truncateAll, userToken } from './support/test-app';
+import { bearer, startTestApp, TestApp, tokenFor, truncateAll, tokenIn } from './support/test-app';
 
 describe('user management: tokens end with the user (PATCH / DELETE /api/users/{id})', () => {
   let t: TestApp;
@@ -15,7 +15,7 @@ describe('user management: tokens end with the user (PATCH / DELETE /api/users/{
   afterAll(() => t.close());
   beforeEach(async () => {
     await truncateAll(t.dataSource);
-    admin = await userToken(t.dataSource, Role.Admin);
+    admin = await tokenIn(t.dataSource, Role.Admin);
     [{ id: courierA }, { id: courierB }] = await t.dataSource.query(
       `INSERT INTO couriers (name) VALUES ('A'), ('B') RETURNING id`,
     );
@@ -71,7 +71,7 @@ describe('user management: tokens end with the user (PATCH / DELETE /api/users/{
   });
 
   it('a courier user moved to another courier loses the old courier', async () => {
-    const rider = await userToken(t.dataSource, Role.Courier, { courierId: courierA });
+    const rider = await tokenIn(t.dataSource, Role.Courier, { courierId: courierA });
     const [{ id }] = await t.dataSource.query(`SELECT id FROM users WHERE courier_id = $1`, [courierA]);
     await request(t.http).get(`/api/couriers/${courierA}/customers`).set(bearer(rider)).expect(200);
     await patch(id, { courier_id: courierB }).expect(200);

@@ -142,28 +142,13 @@ export async function tokenIn(
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-/**
- * Creates a user in the database (its courier must exist) and signs a token for it, so that tests need not
- * go through the login and its throttle.
- */
-export async function userToken(
-  dataSource: DataSource,
-  role: Role,
-  options: { id?: string; courierId?: string | null } = {},
-): Promise<string> {
-  return tokenIn(dataSource, role, options);
-}
-
-/** Inserts a user that cannot log in (no password hash matches), for tokens signed with {@link tokenFor}. */
+/** Creates the account of a user that cannot log in, for tokens signed with {@link tokenFor} and its id. */
 export async function insertUser(
   dataSource: DataSource,
   id: string,
   role: Role,
   courierId?: string | null,
 ): Promise<void> {
-  await dataSource.query(
-    `INSERT INTO users (id, email, password_hash, role, courier_id) VALUES ($1, $2, 'not-a-hash', $3, $4)
-     ON CONFLICT (id) DO NOTHING`,
-    [id, `${id}@token.invalid`, role, courierId ?? null],
-  );
+  tokenUsers.set(accountId(id), { role, courierId: courierId?.toLowerCase() ?? null });
+  await createTokenUsers(dataSource);
 }
