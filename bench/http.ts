@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { CsvFile, readChunks } from './data';
 
 /** An answer of the service: its status, its size on the wire (the body's bytes) and its parsed body. */
@@ -60,6 +61,19 @@ function multipart(
   };
 }
 
+/**
+ * The JSON body `{"content": "<the file's text>"}` streamed from a file: the text is escaped piece by piece
+ * as it is read from disk, never held whole.
+ */
+async function* contentBody(file: CsvFile): AsyncGenerator<Uint8Array> {
+  yield Buffer.from('{"content": "');
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of readChunks(file)) {
+    yield Buffer.from(JSON.stringify(decoder.write(chunk as Buffer)).slice(1, -1));
+  }
+  yield Buffer.from(`${JSON.stringify(decoder.end()).slice(1, -1)}"}`);
+}
+
 /** The service's HTTP API through Node's global fetch, with the bearer token once logged in. */
 export class ApiClient {
   private token?: string;
@@ -79,6 +93,17 @@ export class ApiClient {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(json),
+    });
+    return read(response);
+  }
+
+  /** POSTs `{"content": <the file's text>}`, streamed (chunked, without Content-Length). */
+  async postContent(path: string, file: CsvFile): Promise<Answer> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: contentBody(file),
+      duplex: 'half',
     });
     return read(response);
   }

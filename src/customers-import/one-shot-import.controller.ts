@@ -1,8 +1,10 @@
-import { applyDecorators, Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { applyDecorators, Controller, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, Permission } from '../auth/permissions';
 import { ApiAnswer } from '../common/decorators/api-docs.decorators';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
+import { ContentField } from './content-field-reader';
+import { OneShotBodyInterceptor, OneShotContent } from './one-shot-body.interceptor';
 import { OneShotExceptionFilter } from './one-shot-exception.filter';
 import { OneShotFailureDto, OneShotImportDto, OneShotResultDto } from './one-shot-import.dto';
 import { OneShotImportService } from './one-shot-import.service';
@@ -61,9 +63,10 @@ export class OneShotImportController {
   @HttpCode(200)
   @Permissions(Permission.CustomerImportOneShot)
   @ApiOperation({ operationId: 'customersImportOneShot' })
+  @UseInterceptors(OneShotBodyInterceptor)
   @ApiBody({ type: OneShotImportDto })
   @oneShotDocs()
-  import(@CurrentUser() user: AuthUser, @Body() body: Record<string, unknown>): Promise<OneShotResultDto> {
-    return this.service.import(user, body?.content);
+  import(@CurrentUser() user: AuthUser, @OneShotContent() content: ContentField): Promise<OneShotResultDto> {
+    return this.service.import(user, content);
   }
 }

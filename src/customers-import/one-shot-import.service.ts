@@ -5,6 +5,7 @@ import { describeErrors } from '../import-session/errors-csv';
 import { ImportReadsService } from '../import-session/import-reads.service';
 import { ImportSessionRepository } from '../import-session/import-session.repository';
 import { ImportSessionService, UPSERT } from '../import-session/import-session.service';
+import { ContentField } from './content-field-reader';
 import { CustomersImportDefinition } from './customers-import.definition';
 import { OneShotErrorDto, OneShotResultDto } from './one-shot-import.dto';
 
@@ -36,8 +37,8 @@ export class OneShotImportService {
     private readonly definition: CustomersImportDefinition,
   ) {}
 
-  async import(user: AuthUser, content: unknown): Promise<OneShotResultDto> {
-    if (typeof content !== 'string' || content.trim() === '') {
+  async import(user: AuthUser, content: ContentField): Promise<OneShotResultDto> {
+    if (content.kind !== 'text' || content.blank) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, {
         error: 'content must be a non-empty string of CSV text',
       });
@@ -46,7 +47,7 @@ export class OneShotImportService {
     const { import_id: importId } = await this.sessions.validate(
       this.definition,
       user,
-      { buffer: Buffer.from(content, 'utf8') },
+      { path: content.path },
       undefined,
       {},
       'one_shot',

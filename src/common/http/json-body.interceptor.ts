@@ -14,7 +14,10 @@ import { findUnsafeString, unsafeStringMessage } from '../validation/string-safe
 import { ApiException } from './api.exception';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 
-/** Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5). */
+/**
+ * Routes whose JSON body may be as large as an upload (the one-shot import of API.md §5): each reads its own
+ * body, as a stream, with an interceptor of its own.
+ */
 export const LARGE_JSON_ROUTES = ['/api/customers/import'];
 
 interface BodyParserError extends Error {
@@ -44,27 +47,23 @@ function bodyError(error: BodyParserError): HttpException | undefined {
 /**
  * Global: reads a JSON body after the guards, so that nobody is made to wait while a body is read for a
  * caller without a token or without the permission (401 and 403 come first, the body unread), and checks
- * its strings. The one-shot
- * import's route takes a body as large as an upload; every other route 1 MiB (`HTTP_JSON_BODY_LIMIT`). Each
- * error is answered in the route's own shape by its exception filter.
+ * its strings. Every route takes 1 MiB (`HTTP_JSON_BODY_LIMIT`), except the {@link LARGE_JSON_ROUTES}, which
+ * read their own. Each error is answered in the route's own shape by its exception filter.
  */
 @Injectable()
 export class JsonBodyInterceptor implements NestInterceptor {
-  private readonly small: RequestHandler;
-  private readonly large: RequestHandler;
+  private readonly parse: RequestHandler;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.small = json({ limit: config.http.jsonBodyLimit });
-    this.large = json({ limit: config.import.maxFileBytes });
+    this.parse = json({ limit: config.http.jsonBodyLimit });
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    if (context.getType() === 'http') {
-      const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<Request>();
+    if (context.getType() === 'http' && !LARGE_JSON_ROUTES.includes(req.path)) {
       const res = context.switchToHttp().getResponse<Response>();
-      const parse = LARGE_JSON_ROUTES.includes(req.path) ? this.large : this.small;
       await new Promise<void>((resolve, reject) =>
-        parse(req, res, (error?: unknown) => {
+        this.parse(req, res, (error?: unknown) => {
           if (error === undefined) return resolve();
           reject(bodyError(error as BodyParserError) ?? (error as Error));
         }),
@@ -74,9 +73,8 @@ export class JsonBodyInterceptor implements NestInterceptor {
       if (nestsDeeperThan(req.body)) {
         throw new BadRequestException(`the JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`);
       }
-      // A NUL or a lone surrogate in any string is a 400 naming the field. The one-shot import's CSV text is
-      // checked by that import, row by row.
-      const unsafe = LARGE_JSON_ROUTES.includes(req.path) ? undefined : findUnsafeString(req.body);
+      // A NUL or a lone surrogate in any string is a 400 naming the field.
+      const unsafe = findUnsafeString(req.body);
       if (unsafe) throw new ApiException(400, unsafeStringMessage(unsafe), { errors: [unsafe] });
       if (Array.isArray(req.body))
         throw new BadRequestException('the JSON body must be an object, not an array');
