@@ -65,13 +65,14 @@ function multipart(
  * The JSON body `{"content": "<the file's text>"}` streamed from a file: the text is escaped piece by piece
  * as it is read from disk, never held whole.
  */
-async function* contentBody(file: CsvFile): AsyncGenerator<Uint8Array> {
+async function* contentBody(file: CsvFile, onSent?: () => void): AsyncGenerator<Uint8Array> {
   yield Buffer.from('{"content": "');
   const decoder = new StringDecoder('utf8');
   for await (const chunk of readChunks(file)) {
     yield Buffer.from(JSON.stringify(decoder.write(chunk as Buffer)).slice(1, -1));
   }
   yield Buffer.from(`${JSON.stringify(decoder.end()).slice(1, -1)}"}`);
+  onSent?.();
 }
 
 /** The service's HTTP API through Node's global fetch, with the bearer token once logged in. */
@@ -97,12 +98,15 @@ export class ApiClient {
     return read(response);
   }
 
-  /** POSTs `{"content": <the file's text>}`, streamed (chunked, without Content-Length). */
-  async postContent(path: string, file: CsvFile): Promise<Answer> {
+  /**
+   * POSTs `{"content": <the file's text>}`, streamed (chunked, without Content-Length); `onSent` is called
+   * once the whole body is handed over.
+   */
+  async postContent(path: string, file: CsvFile, onSent?: () => void): Promise<Answer> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json' }),
-      body: contentBody(file),
+      body: contentBody(file, onSent),
       duplex: 'half',
     });
     return read(response);

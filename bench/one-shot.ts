@@ -85,8 +85,13 @@ async function main(): Promise<void> {
     );
     results.push(
       await measure('one-shot JSON import', oneShot, rss, async () => {
-        const answer = await admin.postContent('/api/customers/import', oneShot);
+        let sent = 0;
+        const answer = await admin.postContent('/api/customers/import', oneShot, () => {
+          sent = performance.now();
+          out(`  the body sent: peak RSS so far ${Math.round(rss.peakMb())} MB`);
+        });
         expectAnswer('one-shot import', answer, (b) => b.count === oneShot.rows);
+        out(`  the answer ${((performance.now() - sent) / 1000).toFixed(1)} s after the body was sent`);
       }),
     );
   } finally {

@@ -25,6 +25,9 @@ export const SERVICE_LIMITS = {
   IMPORT_MAX_FILE_SIZE: '512mb',
   IMPORT_MAX_ROWS: '2000000',
   IMPORT_SESSION_TTL: '2h',
+  // Phases validate files of up to IMPORT_MAX_ROWS rows, some left unconfirmed.
+  IMPORT_MAX_STAGED_ROWS: '100000000',
+  IMPORT_MAX_OPEN_SESSIONS: '1000',
   // A token must outlive the longest run (the default is 1h).
   JWT_EXPIRES_IN: '12h',
 };

@@ -265,7 +265,8 @@ describe('import history after the purge', () => {
   const manager = tokenFor(Role.Manager, { id: 'manager-1' });
 
   beforeAll(async () => {
-    t = await startTestApp({ IMPORT_SESSION_TTL: '1s', IMPORT_PURGE_INTERVAL: '1s' });
+    // Long enough for a validate and its confirm on a loaded machine; the purge runs every second.
+    t = await startTestApp({ IMPORT_SESSION_TTL: '4s', IMPORT_PURGE_INTERVAL: '1s' });
     await truncateAll(t.dataSource);
   });
   afterAll(() => t.close());
@@ -276,7 +277,7 @@ describe('import history after the purge', () => {
     await confirm(t, manager, 'customers', { import_id: confirmed }).expect(200);
     const v2 = await validate(t, manager, 'customers', csv(HEADER, org('Never', 'IT3'))).expect(200);
     const unconfirmed = v2.body.data.import_id as string;
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 100; i++) {
       await sleep(200);
       const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM import_rows`);
       const [{ p }] = await t.dataSource.query(

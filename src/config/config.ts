@@ -53,6 +53,10 @@ export interface AppConfig {
     purgeIntervalMs: number;
     /** How long import records (history, lineage) are kept: `IMPORT_HISTORY_RETENTION`. */
     historyRetentionMs: number;
+    /** A user's validated sessions not yet confirmed, at most: `IMPORT_MAX_OPEN_SESSIONS`. */
+    maxOpenSessions: number;
+    /** The rows of those sessions, the file being validated included, at most: `IMPORT_MAX_STAGED_ROWS`. */
+    maxStagedRows: number;
   };
 }
 
@@ -223,6 +227,7 @@ export function loadConfig(
   if (expiresIn > maxLifetime) {
     throw new ConfigError('JWT_EXPIRES_IN must not be longer than JWT_MAX_LIFETIME (24h by default)');
   }
+  const maxRows = int(env, 'IMPORT_MAX_ROWS', 1_000_000, 1, 100_000_000);
 
   return {
     nodeEnv,
@@ -255,7 +260,7 @@ export function loadConfig(
     },
     import: {
       maxFileBytes: bytes(env, 'IMPORT_MAX_FILE_SIZE', 100 * MIB),
-      maxRows: int(env, 'IMPORT_MAX_ROWS', 1_000_000, 1, 100_000_000),
+      maxRows,
       maxCellChars: int(env, 'IMPORT_MAX_CELL_CHARS', 10_000, 1, 10_000_000),
       responseRows: int(env, 'IMPORT_RESPONSE_ROWS', 1000, 1, 1_000_000),
       sessionTtlMs: duration(env, 'IMPORT_SESSION_TTL', '30m', 1000),
@@ -264,6 +269,9 @@ export function loadConfig(
       confirmLeaseMs: duration(env, 'IMPORT_CONFIRM_LEASE', '60s', 1000),
       purgeIntervalMs: duration(env, 'IMPORT_PURGE_INTERVAL', '5m', 1000),
       historyRetentionMs: duration(env, 'IMPORT_HISTORY_RETENTION', '90d', 1000),
+      maxOpenSessions: int(env, 'IMPORT_MAX_OPEN_SESSIONS', 10, 1, 100_000),
+      // One file of the largest size, by default: a user can always validate it once nothing else is open.
+      maxStagedRows: int(env, 'IMPORT_MAX_STAGED_ROWS', maxRows, 1, 1_000_000_000),
     },
   };
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { Request, Response } from 'express';
 import { AllExceptionsFilter } from '../common/filters/all-exceptions.filter';
 import { RawBodyException } from '../common/http/api.exception';
-import { DomainException } from '../common/http/domain.exception';
+import { DomainException, setErrorHeaders } from '../common/http/domain.exception';
 
 /**
  * Errors of the courier import keep the body of its contract (API.md §6): `{status: "error", message, errors}`.
@@ -23,6 +23,7 @@ export class CourierExceptionFilter implements ExceptionFilter {
     const { message, data } = body as { message?: string; data?: { errors?: unknown[] } | null };
     const coded = exception instanceof HttpException || exception instanceof DomainException;
     const errors = coded && Array.isArray(data?.errors) ? data.errors : [];
+    setErrorHeaders(res, exception);
     res.status(status ?? HttpStatus.INTERNAL_SERVER_ERROR).json({ status: 'error', message, errors });
   }
 }

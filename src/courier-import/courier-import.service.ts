@@ -40,6 +40,7 @@ export class CourierImportService {
   /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
   async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
     const staged = await this.validate(user, courierId, file, 'direct');
+    await this.sessions.discardIfGone(staged.import_id, file.signal);
     try {
       return await this.apply(user, staged.import_id);
     } catch (error) {

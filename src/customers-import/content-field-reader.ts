@@ -9,7 +9,9 @@ import { MAX_JSON_DEPTH } from '../common/http/json-depth';
 
 /** What the JSON body held under `content`: nothing, something other than a string, or a text spooled to a file. */
 export type ContentField =
-  { kind: 'absent' } | { kind: 'not-text' } | { kind: 'text'; path: string; blank: boolean; bytes: number };
+  | { kind: 'absent' }
+  | { kind: 'not-text' }
+  | { kind: 'text'; path: string; blank: boolean; bytes: number; signal?: AbortSignal };
 
 /** Where the text goes, and the most bytes of body (after decompression) that are read. */
 export interface ContentFieldLimits {
@@ -18,8 +20,11 @@ export interface ContentFieldLimits {
   createFile: () => string;
 }
 
-/** The body's text is written to its file in pieces of about this size. */
-const WRITE_BYTES = 256 * 1024;
+/**
+ * The body's text is written to its file in pieces of about this many characters: below V8's large-object size
+ * (128 KiB), so that each piece's string is collected young instead of piling up in the old generation.
+ */
+const WRITE_CHARS = 48 * 1024;
 /** A key is compared with "content" only: longer keys are not kept whole. */
 const KEY_CHARS = 16;
 
@@ -83,9 +88,25 @@ export async function readContentField(req: Request, limits: ContentFieldLimits)
     req.pipe(tokens);
   }
   try {
-    for await (const token of tokens as AsyncIterable<Token>) await reader.take(token);
-    return reader.end();
+    // Tokens are taken as they come, synchronously: the parser pauses only while the file catches up.
+    await new Promise<void>((resolve, reject) => {
+      tokens.on('data', (token: Token) => {
+        try {
+          if (reader.take(token)) return;
+          tokens.pause();
+          reader.drained().then(() => tokens.resume(), reject);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      tokens.once('end', resolve);
+      tokens.once('error', reject);
+    });
+    return await reader.end();
   } catch (error) {
+    req.unpipe();
+    decoder?.unpipe?.();
+    tokens.destroy();
     reader.abandon();
     if (failure) throw failure;
     if (error instanceof RawBodyException) throw error;
@@ -107,10 +128,12 @@ class ContentFieldReader {
   private pendingLength = 0;
   private blank = true;
   private bytes = 0;
+  private closing?: Promise<unknown>;
 
   constructor(private readonly createFile: () => string) {}
 
-  async take(token: Token): Promise<void> {
+  /** Takes the next token; answers false when the file must catch up first ({@link drained}). */
+  take(token: Token): boolean {
     switch (token.name) {
       case 'startObject':
       case 'startArray':
@@ -120,36 +143,42 @@ class ContentFieldReader {
         this.value();
         if (++this.depth > MAX_JSON_DEPTH)
           throw refused(400, `the JSON body is nested more than ${MAX_JSON_DEPTH} levels deep`);
-        return;
+        return true;
       case 'endObject':
       case 'endArray':
         this.depth--;
-        return;
+        return true;
       case 'startKey':
         this.inKey = true;
         this.key = '';
-        return;
+        return true;
       case 'endKey':
         this.inKey = false;
         if (this.depth === 1) this.member = this.key;
-        return;
+        return true;
       case 'startString':
-        if (this.depth === 1 && this.member === 'content') return this.open();
-        return this.value();
+        if (this.depth === 1 && this.member === 'content') this.open();
+        else this.value();
+        return true;
       case 'stringChunk':
         if (this.inKey) {
           if (this.key.length <= KEY_CHARS) this.key += String(token.value);
-        } else if (this.out) {
-          await this.write(String(token.value));
+          return true;
         }
-        return;
+        return this.out ? this.write(String(token.value)) : true;
       case 'endString':
-        if (this.out) await this.close();
-        return;
+        if (this.out) this.close();
+        return true;
       default:
         // A number, true, false or null, or their pieces.
         if (token.name !== 'numberChunk' && token.name !== 'endNumber') this.value();
+        return true;
     }
+  }
+
+  /** Resolves once the file has taken what it was given. */
+  drained(): Promise<unknown> {
+    return this.out && this.out.writableNeedDrain ? once(this.out, 'drain') : Promise.resolve();
   }
 
   /** A value starts: the body must be an object, and its `content` a string. */
@@ -168,32 +197,33 @@ class ContentFieldReader {
     this.out = createWriteStream(path, { flags: 'w' });
   }
 
-  private async write(text: string): Promise<void> {
+  private write(text: string): boolean {
     if (this.blank && /\S/.test(text)) this.blank = false;
     this.pending.push(text);
     this.pendingLength += text.length;
-    if (this.pendingLength >= WRITE_BYTES) await this.flush();
+    return this.pendingLength >= WRITE_CHARS ? this.flush() : true;
   }
 
-  private async flush(): Promise<void> {
-    if (!this.out || this.pending.length === 0) return;
+  private flush(): boolean {
+    if (!this.out || this.pending.length === 0) return true;
     const chunk = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     this.pendingLength = 0;
     this.bytes += chunk.length;
-    if (!this.out.write(chunk)) await once(this.out, 'drain');
+    return this.out.write(chunk);
   }
 
-  private async close(): Promise<void> {
-    await this.flush();
+  private close(): void {
+    this.flush();
     const out = this.out!;
     this.out = undefined;
-    out.end();
-    await once(out, 'finish');
+    this.closing = new Promise((resolve, reject) => out.end(resolve).once('error', reject));
     if (this.field.kind === 'text') this.field = { ...this.field, blank: this.blank, bytes: this.bytes };
   }
 
-  end(): ContentField {
+  /** What the body held, once its text is all in the file. */
+  async end(): Promise<ContentField> {
+    await this.closing;
     return this.field;
   }
 

@@ -9,6 +9,7 @@ import {
 import { Request, Response } from 'express';
 import { unlink } from 'node:fs';
 import { Observable } from 'rxjs';
+import { closedBeforeAnswer } from '../common/http/answer-signal';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { UploadSpool } from '../import-session/upload-spool';
 import { ContentField, readContentField } from './content-field-reader';
@@ -50,6 +51,7 @@ export class OneShotBodyInterceptor implements NestInterceptor {
       if (!req.complete) res.setHeader('Connection', 'close');
       throw error;
     }
+    if (req.content.kind === 'text') req.content.signal = closedBeforeAnswer(res);
     return next.handle();
   }
 }

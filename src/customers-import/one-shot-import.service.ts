@@ -47,7 +47,7 @@ export class OneShotImportService {
     const { import_id: importId } = await this.sessions.validate(
       this.definition,
       user,
-      { path: content.path },
+      { path: content.path, signal: content.signal },
       undefined,
       {},
       'one_shot',

@@ -16,6 +16,7 @@ import { unlink } from 'node:fs';
 import { Observable } from 'rxjs';
 import { ApiError } from '../common/decorators/api-docs.decorators';
 import { ApiException } from '../common/http/api.exception';
+import { closedBeforeAnswer } from '../common/http/answer-signal';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { UploadSpool } from './upload-spool';
 
@@ -25,6 +26,8 @@ export interface CsvUploadFile {
   fileName: string;
   /** The text fields sent with the file. */
   fields: Record<string, string>;
+  /** Aborted when the client goes away before its answer. */
+  signal: AbortSignal;
 }
 
 const FIELD = 'file';
@@ -138,6 +141,7 @@ export class CsvUploadInterceptor implements NestInterceptor {
       path: file.path,
       fileName: file.originalname,
       fields: (req.body ?? {}) as Record<string, string>,
+      signal: closedBeforeAnswer(res),
     };
     return next.handle();
   }

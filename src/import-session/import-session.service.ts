@@ -12,6 +12,7 @@ import { isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { StoredOptions } from './import-outcomes';
 import { ImportReadsService } from './import-reads.service';
+import { clientGone, guardedDocument, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
 import { fileFacts } from './import-history';
 import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, ValidateResult } from './import-session.types';
@@ -79,11 +80,17 @@ export class ImportSessionService {
   async validate(
     definition: ImportDefinition,
     user: AuthUser,
-    source: CsvSource & { fileName?: string },
+    source: CsvSource & { fileName?: string; signal?: AbortSignal },
     delimiter: string | undefined,
     context: ImportContext = {},
     kind: 'session' | 'direct' | 'one_shot' = 'session',
   ): Promise<ValidateResult> {
+    // Only a session stays open once validated: the other imports are confirmed at once.
+    const budget =
+      kind === 'session'
+        ? await stagingBudget(this.dataSource.manager, user.id, this.config.import)
+        : UNLIMITED;
+    const { signal } = source;
     const file = await fileFacts(source);
     let document;
     try {
@@ -104,6 +111,7 @@ export class ImportSessionService {
     const sessionId = await this.limiter
       .run(() =>
         this.dataSource.transaction(async (manager) => {
+          stopIfGone(signal);
           const id = await this.store.create(manager, {
             ownerId: user.id,
             entity: definition.entity,
@@ -120,7 +128,7 @@ export class ImportSessionService {
             manager,
             id,
             definition,
-            document,
+            guardedDocument(document, budget, this.config.import, signal),
             layout,
             context,
             this.config.import.maxCellChars,
@@ -130,7 +138,9 @@ export class ImportSessionService {
           // session for a few rows and picks nested loops that are quadratic in the file.
           if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
           await markDuplicates(manager, id, definition);
+          stopIfGone(signal);
           await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
+          stopIfGone(signal);
           const counts = await this.store.count(manager, id);
           // The reads of the session plan on its rows' statuses: analysed again if many changed.
           if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
@@ -141,7 +151,19 @@ export class ImportSessionService {
         if (error instanceof CsvFormatError) throw csvError(error);
         throw error;
       });
+    await this.discardIfGone(sessionId, signal);
     return this.reads.validateResult(definition, sessionId);
+  }
+
+  /**
+   * Deletes a validated session, rows and record, whose client went away before its answer, and throws
+   * {@link clientGone}: nobody has its id.
+   */
+  async discardIfGone(sessionId: string, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal?.aborted) return;
+    await this.store.discard(sessionId);
+    this.logger.log({ importId: sessionId }, 'validated import discarded: its client went away');
+    throw clientGone();
   }
 
   // ----------------------------------------------------------------------------------------------------- confirm

@@ -29,6 +29,10 @@ export enum ImportExceptionCode {
   CLAIM_LOST = 'CLAIM_LOST',
   /** The import is not `completed`: it cannot be reverted (API.md §10). */
   NOT_REVERTIBLE = 'NOT_REVERTIBLE',
+  /** The user holds too many unconfirmed sessions or staged rows (`retry_after_seconds` in the data). */
+  QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
+  /** The client closed the connection before its answer: nobody reads this one. */
+  CLIENT_GONE = 'CLIENT_GONE',
 }
 
 /** The HTTP status of each code: the one place where the core meets HTTP. */
@@ -46,11 +50,18 @@ const HTTP_STATUS: Record<ImportExceptionCode, HttpStatus> = {
   [ImportExceptionCode.BEING_CONFIRMED]: HttpStatus.CONFLICT,
   [ImportExceptionCode.CLAIM_LOST]: HttpStatus.CONFLICT,
   [ImportExceptionCode.NOT_REVERTIBLE]: HttpStatus.CONFLICT,
+  [ImportExceptionCode.QUOTA_EXCEEDED]: HttpStatus.TOO_MANY_REQUESTS,
+  [ImportExceptionCode.CLIENT_GONE]: HttpStatus.BAD_REQUEST,
 };
 
 /** An error of the import core, with its code. */
 export class ImportException extends DomainException<ImportExceptionCode> {
   get httpStatus(): HttpStatus {
     return HTTP_STATUS[this.code];
+  }
+
+  override get headers(): Record<string, string> {
+    const retryAfter = this.data?.retry_after_seconds;
+    return typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : {};
   }
 }

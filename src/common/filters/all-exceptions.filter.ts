@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { ApiException, RawBodyException } from '../http/api.exception';
-import { DomainException } from '../http/domain.exception';
+import { DomainException, setErrorHeaders } from '../http/domain.exception';
 import { isDatabaseUnavailable } from './database-errors';
 
 export interface ErrorBody {
@@ -70,6 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    setErrorHeaders(response, exception);
     response.status(status).json(body);
   }
 

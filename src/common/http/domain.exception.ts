@@ -17,4 +17,18 @@ export abstract class DomainException<Code extends string = string> extends Erro
 
   /** The HTTP status of the code. */
   abstract get httpStatus(): HttpStatus;
+
+  /** Headers of the answer (`Retry-After` of a 429), whatever its body's shape. */
+  get headers(): Record<string, string> {
+    return {};
+  }
+}
+
+/** Sets the {@link DomainException.headers} of an error on its answer. */
+export function setErrorHeaders(
+  res: { setHeader(name: string, value: string): unknown },
+  error: unknown,
+): void {
+  if (!(error instanceof DomainException)) return;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
 }
