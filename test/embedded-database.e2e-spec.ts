@@ -131,14 +131,19 @@ async function createLegacyCluster(dir: string): Promise<void> {
 }
 
 describe('embedded PostgreSQL: the service connects as an application role', () => {
-  it('connects the service (and this suite) as a role that owns the tables and is not a superuser', async () => {
-    await runMigrations(testDatabaseUrl());
-    const { role, tables, notOwned, databaseOwner } = await connectionRole(testDatabaseUrl());
-    expect(role).toEqual({ name: 'rowgate', rolsuper: false, rolcreaterole: false, rolcreatedb: false });
-    expect(tables).toBeGreaterThan(5);
-    expect(notOwned).toBe(0);
-    expect(databaseOwner).toBe('rowgate');
-  });
+  // Not when the suite runs on a PostgreSQL given from outside (TEST_DATABASE_URL).
+  const embedded = process.env.TEST_DATABASE_EMBEDDED === 'true';
+  (embedded ? it : it.skip)(
+    'connects the service (and this suite) as a role that owns the tables and is not a superuser',
+    async () => {
+      await runMigrations(testDatabaseUrl());
+      const { role, tables, notOwned, databaseOwner } = await connectionRole(testDatabaseUrl());
+      expect(role).toEqual({ name: 'rowgate', rolsuper: false, rolcreaterole: false, rolcreatedb: false });
+      expect(tables).toBeGreaterThan(5);
+      expect(notOwned).toBe(0);
+      expect(databaseOwner).toBe('rowgate');
+    },
+  );
 
   describe('a private DATA_DIR', () => {
     let database: TestDatabase;
