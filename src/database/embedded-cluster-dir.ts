@@ -10,6 +10,8 @@ export const EXTERNAL_CLUSTERS_ROOT = '/var/lib/rowgate';
 export const CLUSTER_FILES = {
   /** The `postgres` superuser's password, used only to set up the cluster at boot. */
   superuserPassword: 'postgres-password',
+  /** The throwaway password a new cluster is created with, until it is replaced (see embedded-access). */
+  initialPassword: 'postgres-initial-password',
   /** The password of the application role the service connects as. */
   appPassword: 'postgres-app-password',
   /** The pid of the service process that runs the cluster. */

