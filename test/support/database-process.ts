@@ -17,7 +17,8 @@ export const JWT_SECRET = 'a-jwt-secret-shared-by-every-instance-of-the-test';
  */
 const RUNNER = `
 const { EmbeddedDatabase } = require(process.argv[1]);
-const db = new EmbeddedDatabase(process.argv[2], { log() {}, warn() {} }, { port: Number(process.argv[3]) });
+const warn = (message) => process.stderr.write('warning: ' + message + '\\n');
+const db = new EmbeddedDatabase(process.argv[2], { log() {}, warn }, { port: Number(process.argv[3]) });
 let stopping = false;
 const stop = () => {
   if (stopping) return;
@@ -33,6 +34,11 @@ db.start().then(
 );
 `;
 
+interface StartOptions {
+  dir?: string;
+  private?: boolean;
+}
+
 /**
  * A PostgreSQL server of its own for a test (the embedded server, in a temp dir), outside any service
  * process, so that services can be killed and restarted on it, and it can be stopped and started again on
@@ -41,15 +47,28 @@ db.start().then(
 export class TestDatabase {
   readonly dir: string;
   url = '';
+  /** What the last start printed (its warnings). */
+  output = '';
   private runner?: ChildProcess;
 
-  private constructor(readonly port: number) {
-    this.dir = mkdtempSync(join(tmpdir(), 'rowgate-db-'));
-    chmodSync(this.dir, 0o755);
+  private constructor(
+    readonly port: number,
+    options: StartOptions,
+  ) {
+    if (options.dir) {
+      this.dir = options.dir;
+    } else {
+      this.dir = mkdtempSync(join(tmpdir(), 'rowgate-db-'));
+      // mkdtemp makes it private (0700); the service opens such a folder to PostgreSQL's user itself.
+      if (!options.private) chmodSync(this.dir, 0o755);
+    }
   }
 
-  static async start(): Promise<TestDatabase> {
-    const database = new TestDatabase(await freePort());
+  /**
+   * `dir`: an existing data directory (its cluster is reused); `private`: a new data directory left 0700.
+   */
+  static async start(options: StartOptions = {}): Promise<TestDatabase> {
+    const database = new TestDatabase(await freePort(), options);
     try {
       await database.start();
     } catch (error) {
@@ -66,15 +85,18 @@ export class TestDatabase {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.runner = runner;
-    let output = '';
-    runner.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    this.output = '';
+    runner.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.url = await new Promise<string>((resolve, reject) => {
+      let stdout = '';
       runner.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const line = output.split('\n').find((l) => l.startsWith('{'));
+        stdout += chunk.toString();
+        const line = stdout.split('\n').find((l) => l.startsWith('{'));
         if (line) resolve((JSON.parse(line) as { url: string }).url);
       });
-      runner.once('exit', (code) => reject(new Error(`PostgreSQL did not start (${code}): ${output}`)));
+      runner.once('exit', (code) =>
+        reject(new Error(`PostgreSQL did not start (${code}): ${this.output}${stdout}`)),
+      );
     });
   }
 

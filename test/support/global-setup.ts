@@ -14,5 +14,6 @@ export default async function globalSetup(): Promise<void> {
   const quiet = { log: () => undefined, warn: (m: string) => process.stderr.write(`${m}\n`) };
   const database = new EmbeddedDatabase(dir, quiet);
   process.env.TEST_DATABASE_URL = await database.start();
+  process.env.TEST_DATABASE_EMBEDDED = 'true';
   Object.assign(globalThis, { __rowgateTestDatabase: database, __rowgateTestDataDir: dir });
 }

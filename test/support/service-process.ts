@@ -40,8 +40,8 @@ export function postmasterPid(dataDir: string): number | undefined {
 }
 
 /**
- * A new, empty DATA_DIR in the temporary folder. As root the embedded cluster runs as the `postgres` user,
- * which must reach it: mkdtemp makes it private (0700), which would move the cluster to /var/lib/rowgate.
+ * A new, empty DATA_DIR in the temporary folder, opened (0755) as a checkout's `data` folder usually is. (A
+ * private one works too: the service opens it to PostgreSQL's group; `embedded-database` tests that.)
  */
 export function temporaryDataDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
