@@ -67,3 +67,25 @@ describe('HTTP limits', () => {
     expect(config.http.idleTimeoutMs).toBeLessThanOrEqual(60_000);
   });
 });
+
+describe('HTTP limits: a request that takes too long to arrive', () => {
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await startTestApp({ HTTP_REQUEST_TIMEOUT: '1s', HTTP_HEADERS_TIMEOUT: '1s' });
+    await t.app.listen(0, '127.0.0.1');
+    port = ((t.app.getHttpServer() as Server).address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  // Node looks for late requests every 30 s: the answer comes within that.
+  it('gets 408 with the error envelope', async () => {
+    const answer = await rawExchange(port, 'POST /api/customers/import HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    expect(answer.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(bodyOf(answer)).toEqual({ code: 408, message: 'the request took too long to arrive', data: null });
+  }, 45_000);
+});
