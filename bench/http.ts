@@ -9,6 +9,7 @@ export interface Answer {
   bytes: number;
   body: any;
   text: string;
+  headers: Headers;
 }
 
 /** A wrong answer of the service: the benchmark stops and exits 1. */
@@ -28,7 +29,7 @@ async function read(response: Response): Promise<Answer> {
   } catch {
     // not JSON: kept as text
   }
-  return { status: response.status, bytes: buffer.length, body, text };
+  return { status: response.status, bytes: buffer.length, body, text, headers: response.headers };
 }
 
 /**
@@ -38,6 +39,7 @@ async function read(response: Response): Promise<Answer> {
 function multipart(
   file: CsvFile,
   fields: Record<string, string>,
+  onSent?: () => void,
 ): { body: AsyncIterable<Uint8Array>; type: string; length: number } {
   const boundary = `----rowgate-bench-${randomBytes(12).toString('hex')}`;
   const parts = Object.entries(fields).map(
@@ -53,6 +55,7 @@ function multipart(
     yield preamble;
     for await (const chunk of readChunks(file)) yield chunk as Buffer;
     yield epilogue;
+    onSent?.();
   }
   return {
     body: body(),
@@ -112,14 +115,23 @@ export class ApiClient {
     return read(response);
   }
 
-  /** POSTs the file in the multipart field `file`, with `fields` before it. */
-  async upload(path: string, file: CsvFile, fields: Record<string, string> = {}): Promise<Answer> {
-    const { body, type, length } = multipart(file, fields);
+  /**
+   * POSTs the file in the multipart field `file`, with `fields` before it; `onSent` is called once the whole
+   * body is handed over, and `signal` aborts the request.
+   */
+  async upload(
+    path: string,
+    file: CsvFile,
+    fields: Record<string, string> = {},
+    options: { signal?: AbortSignal; onSent?: () => void } = {},
+  ): Promise<Answer> {
+    const { body, type, length } = multipart(file, fields, options.onSent);
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: this.headers({ 'content-type': type, 'content-length': String(length) }),
       body,
       duplex: 'half',
+      signal: options.signal,
     });
     return read(response);
   }

@@ -108,7 +108,12 @@ export class ServiceUnderTest {
   }
 
   /** Starts the service and waits until `GET /api/health` answers 200; its output goes to `logPath`. */
-  static async start(logPath: string, timeoutMs = 120_000): Promise<ServiceUnderTest> {
+  static async start(
+    logPath: string,
+    timeoutMs = 120_000,
+    /** Settings of this run over {@link SERVICE_LIMITS}. */
+    settings: Record<string, string> = {},
+  ): Promise<ServiceUnderTest> {
     if (!existsSync(MAIN)) throw new Error(`${relative(ROOT, MAIN)} is missing: run "npm run build" first`);
     const dataDir = mkdtempSync(join(tmpdir(), 'rowgate-bench-'));
     // Opened (0755) as a checkout's `data` folder usually is; the service would open a private one to
@@ -125,6 +130,7 @@ export class ServiceUnderTest {
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       ...SERVICE_LIMITS,
+      ...settings,
     };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
