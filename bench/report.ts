@@ -107,3 +107,43 @@ export function writeResults(base: string, results: unknown): string {
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
   return path;
 }
+
+/** A figure an issue set for a phase: its ratio to the indexed COPY at most `max`. */
+interface Target {
+  phase: string;
+  what: string;
+  max: number;
+}
+
+/** The targets at 1,000,000 rows: lineage and undo (history), the update paths (changes). */
+const TARGETS: Target[] = [
+  { phase: 'customers validate + confirm (sync)', what: 'lineage: new records, 1.0× before it', max: 1.15 },
+  { phase: 'customers revert (first confirm, all deleted)', what: 'undo of the import just made', max: 1 },
+  {
+    phase: 'customers re-validate + confirm (identical re-import)',
+    what: 'an identical re-import',
+    max: 1.2,
+  },
+  {
+    phase: 'customers re-validate + confirm (one field changed)',
+    what: 'one field changed on every row',
+    max: 1.5,
+  },
+  { phase: 'courier import (new codes)', what: 'courier import of new codes', max: 1.3 },
+  { phase: 'courier import (same file again)', what: 'courier import of the same file', max: 1 },
+];
+
+/** Each target beside the figure of this run, and the peak RSS of the run against its 300 MB bound. */
+export function describeTargets(results: PhaseResult[]): string {
+  const lines = ['against the targets (ratio to the indexed COPY; set for 1,000,000 rows):'];
+  for (const target of TARGETS) {
+    const ratio = results.find((r) => r.phase === target.phase)?.ratio_to_indexed_copy ?? null;
+    const verdict = ratio === null ? 'not run' : ratio <= target.max ? 'met' : 'NOT met';
+    lines.push(`  ${target.what}: ${fixed(ratio, 2)}× (at most ${target.max}×) ${verdict}`);
+  }
+  const peak = Math.max(...results.map((r) => r.peak_rss_mb ?? 0));
+  lines.push(
+    `  peak RSS of the service: ${fixed(peak, 0)} MB (at most 300 MB) ${peak <= 300 ? 'met' : 'NOT met'}`,
+  );
+  return lines.join('\n');
+}

@@ -20,6 +20,7 @@ import { Answer, ApiClient, WrongAnswer } from './http';
 import { ONE_SHOT_MAX_ROWS, parseOptions } from './options';
 import {
   describeHealth,
+  describeTargets,
   describePhase,
   HealthResult,
   PhaseResult,
@@ -462,6 +463,7 @@ async function main(): Promise<void> {
   if (phases && phases.results.length > 0) {
     out();
     out(table(phases.results));
+    out(describeTargets(phases.results));
     for (const health of phases.health) out(describeHealth(health));
     if (phases.health.length > 1) out(describeHealth(phases.overallHealth()));
   }
