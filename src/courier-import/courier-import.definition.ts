@@ -82,9 +82,12 @@ export class CourierImportDefinition implements ImportDefinition {
     const matched = scope.retry
       ? sql`c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`
       : sql`c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`;
+    // One index look-up per staged row: the table grows by every batch of the transaction while its
+    // statistics stay those of before, and a join planned on them would read the whole table each batch.
     return sql`SELECT r.row_number, c.id FROM import_rows r
-      JOIN courier_customers c ON ${matched}
-      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changedSql(COMPARED, 'c', 'r')}`;
+      CROSS JOIN LATERAL (SELECT * FROM courier_customers c WHERE ${matched} LIMIT 1) c
+      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning')
+        ${scope.retry ? sql`` : sql`AND r.match_id IS NOT NULL`} AND ${changedSql(COMPARED, 'c', 'r')}`;
   }
 
   /**

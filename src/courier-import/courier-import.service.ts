@@ -28,20 +28,17 @@ export class CourierImportService {
   ) {}
 
   /** Stages a file for the courier, to preview it (answers like a §4 validate). */
-  validate(
-    user: AuthUser,
-    courierId: string,
-    file: CsvUploadFile,
-    kind: 'session' | 'direct' = 'session',
-  ): Promise<ValidateResult> {
-    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId }, kind);
+  validate(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<ValidateResult> {
+    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId });
   }
 
   /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
   async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
-    const staged = await this.validate(user, courierId, file, 'direct');
+    const context = { courier_id: courierId };
+    const staged = await this.sessions.stage(this.definition, user, file, undefined, context, 'direct');
     await this.sessions.discardIfGone(staged.import_id, file.signal);
     try {
+      if (staged.error > 0) await this.refuseInvalidRows(staged.import_id);
       return await this.apply(user, staged.import_id);
     } catch (error) {
       if (error instanceof RawBodyException) {
@@ -54,11 +51,11 @@ export class CourierImportService {
   /** Applies a previewed session in one transaction. */
   async confirm(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
     await this.sessions.assertConfirmable(this.definition, user, importId);
+    await this.refuseInvalidRows(importId);
     return this.apply(user, importId);
   }
 
   private async apply(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
-    await this.refuseInvalidRows(importId);
     const applied = await this.sessions.confirmAllOrNothing(this.definition, user, importId, UPSERT);
     if (!applied.written) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, {
@@ -67,19 +64,20 @@ export class CourierImportService {
         errors: applied.failures.map((f) => ({ row_number: f.row_number, field: null, message: f.error })),
       });
     }
-    const { result } = applied;
-    const session = await this.store.find(importId);
-    const unchanged = await this.reads.unchangedCount(importId);
-    const processed = result.created + result.updated + unchanged;
+    const { session } = applied;
+    const written = session.created_rows + session.updated_rows;
+    // Every row written: none was unchanged.
+    const unchanged = written === session.total_rows ? 0 : await this.reads.unchangedCount(session);
+    const processed = session.created_rows + session.updated_rows + unchanged;
     return {
       status: 'success',
       message: `Successfully processed ${processed} records (Upsert complete).`,
       data: {
         processed,
-        created: result.created,
-        updated: result.updated,
+        created: session.created_rows,
+        updated: session.updated_rows,
         unchanged,
-        skipped_rows: session?.dropped_rows ?? [],
+        skipped_rows: session.dropped_rows,
       },
     };
   }

@@ -44,7 +44,7 @@ export class OneShotImportService {
       });
     }
     // A file refused as a whole (an ImportException) is answered by the one-shot exception filter.
-    const { import_id: importId } = await this.sessions.validate(
+    const { import_id: importId } = await this.sessions.stage(
       this.definition,
       user,
       { path: content.path, signal: content.signal },
@@ -63,18 +63,24 @@ export class OneShotImportService {
       const failed = applied.failures.map((f) => f.row_number);
       throw rolledBack(await this.describe(importId, failed, applied.failures));
     }
-    const { result } = applied;
-    const session = await this.store.find(importId);
-    const notWritten = session
-      ? await this.reads.outcomeRows(session, { notWritten: true, changedOnly: true }, 0, MAX_LISTED)
-      : [];
+    const { session } = applied;
+    const created = session.created_rows;
+    const updated = session.updated_rows;
+    const count = created + updated;
+    // With every row written, no row is unchanged or left out: nothing more to read.
+    if (count === session.total_rows) return { count, created, updated, unchanged: 0, errors: [] };
+    const notWritten = await this.reads.outcomeRows(
+      session,
+      { notWritten: true, changedOnly: true },
+      0,
+      MAX_LISTED,
+    );
     const errors = this.describeRows(notWritten);
-    const count = result.created + result.updated;
-    const unchanged = await this.reads.unchangedCount(importId);
+    const unchanged = await this.reads.unchangedCount(session);
     if (count + unchanged === 0 && errors.length > 0) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, { error: FAILED, errors });
     }
-    return { count, created: result.created, updated: result.updated, unchanged, errors };
+    return { count, created, updated, unchanged, errors };
   }
 
   private async describe(

@@ -1,10 +1,12 @@
 import { EntityManager } from 'typeorm';
 import { query, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
+import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 
 /**
  * Lineage of a confirm, in the transaction of each batch: the values a batch is about to replace (one
- * INSERT … SELECT … FOR UPDATE, just before the definition's `apply`) and the ids it created (one compact
+ * INSERT … SELECT … FOR UPDATE, just before the definition's `apply`, locking the records in id order, each
+ * found by a primary key look-up whatever the table's statistics say) and the ids it created (one compact
  * array per batch, after it). Both outlive the staged rows, so an import stays reversible after the purge.
  */
 export async function captureBefore(
@@ -19,9 +21,8 @@ export async function captureBefore(
     manager,
     sql`INSERT INTO import_changes (import_id, record_id, row_number, before)
         SELECT ${scope.session}, t.id, m.row_number, to_jsonb(t)
-        FROM (${targets}) m JOIN ${table} t ON t.id = m.id
-        ORDER BY t.id
-        FOR UPDATE OF t
+        FROM (SELECT * FROM (${targets}) s ORDER BY s.id) m
+        CROSS JOIN LATERAL (SELECT * FROM ${table} x WHERE x.id = m.id LIMIT 1 FOR UPDATE) t
         ON CONFLICT (import_id, record_id) DO NOTHING`,
   );
 }
@@ -37,27 +38,29 @@ export async function applyWithLineage(
 }
 
 /**
- * Keeps the ids the scope's rows created, as one row of arrays. A row's `target_id` is a fresh id that only
- * a record created from it can carry, so the rows whose `target_id` now exists created it. (Matching on
- * `import_id` instead would join on a column the planner believes all null and loop over the table.) The
- * `LIMIT 1` keeps the check a primary key look-up per row: within one transaction the table grows by every
- * batch while its statistics stay those of before, and a semi-join planned on them would read the whole
- * table for each batch.
+ * Keeps the ids the scope's rows created, as one row of arrays: the rows whose outcome is `created`, with
+ * the id their record was created with. The outcome is the core's own (derived from the row and its outcome
+ * row, and checked against what the batch wrote), so no look-up of the written table is needed: within one
+ * transaction that table grows by every batch while its statistics stay those of before, and a look-up
+ * planned on them would scan it for every row.
  */
-export async function recordCreated(
-  manager: EntityManager,
-  definition: ImportDefinition,
-  scope: ApplyScope,
-): Promise<void> {
-  const table = sql.raw(definition.revert.table);
+export async function recordCreated(manager: EntityManager, scope: ApplyScope): Promise<void> {
+  const derived = outcomeSql({
+    status: 'completed',
+    options: scope.options,
+    batch_size: null,
+    applied_batches: [],
+  });
   await query(
     manager,
     sql`INSERT INTO import_created (import_id, first_row, ids, row_numbers)
-        SELECT ${scope.session}, ${scope.from}::int, array_agg(r.target_id ORDER BY r.row_number),
-               array_agg(r.row_number ORDER BY r.row_number)
-        FROM import_rows r
-        WHERE ${scopeRows(scope)} AND r.target_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM ${table} t WHERE t.id = r.target_id LIMIT 1)
+        SELECT ${scope.session}, ${scope.from}::int, array_agg(x.id ORDER BY x.row_number),
+               array_agg(x.row_number ORDER BY x.row_number)
+        FROM (
+          SELECT r.row_number, ${derived.targetId} AS id, ${derived.outcome} AS outcome
+          FROM ${ROWS_WITH_OUTCOMES} WHERE ${scopeRows(scope)}
+        ) x
+        WHERE x.outcome = 'created'
         HAVING count(*) > 0
         ON CONFLICT (import_id, first_row) DO NOTHING`,
   );

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { SessionRecord } from './import-session.types';
 import { ImportDefinition } from './import-definition';
 import { ImportSessionRepository } from './import-session.repository';
 import { ImportWorkLimiter } from './import-work-limiter';
@@ -58,15 +59,14 @@ export class ImportMaintenanceService implements OnModuleInit, OnModuleDestroy {
    * After a large confirm, analyses the table it wrote, in the background: the next validate's look-ups
    * against it are planned on its real size, not on what it held before.
    */
-  refreshStatistics(definition: ImportDefinition, sessionId: string): void {
+  refreshStatistics(definition: ImportDefinition, session: SessionRecord | undefined): void {
+    if (!session || session.created_rows + session.updated_rows < ANALYZE_TARGET_ABOVE_ROWS) return;
     this.inBackground(
-      (async () => {
-        const session = await this.store.find(sessionId);
-        if (!session || session.created_rows + session.updated_rows < ANALYZE_TARGET_ABOVE_ROWS) return;
-        await this.limiter.run(() => this.dataSource.query(`ANALYZE ${definition.writes}`));
-      })().catch((error: unknown) =>
-        this.logger.warn({ err: error, table: definition.writes }, 'could not analyse the imported table'),
-      ),
+      this.limiter
+        .run(() => this.dataSource.query(`ANALYZE ${definition.writes}`))
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, table: definition.writes }, 'could not analyse the imported table'),
+        ),
     );
   }
 }

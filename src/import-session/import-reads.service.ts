@@ -218,8 +218,7 @@ export class ImportReadsService {
   }
 
   /** How many rows of a completed confirm were skipped because their record already held their values. */
-  async unchangedCount(sessionId: string): Promise<number> {
-    const session = await this.load(sessionId);
+  async unchangedCount(session: SessionRecord): Promise<number> {
     const derived = outcomeSql(session);
     const [{ n }] = await query<{ n: number }[]>(
       this.dataSource,

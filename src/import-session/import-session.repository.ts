@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { rowsOf } from '../database/sql';
 import { StoredOptions } from './import-outcomes';
-import { SessionRecord } from './import-session.types';
+import { SessionRecord, StagedCounts } from './import-session.types';
 
 /** A session row as read: every column, and whether a validated session has expired. */
 const SESSION_COLUMNS = `*, (status = 'expired' OR (status = 'validated' AND expires_at <= now())) AS expired`;
@@ -70,27 +70,21 @@ export class ImportSessionRepository {
     return id;
   }
 
-  /** What staging found out about the file: the records too short to import and the last row number. */
-  async recordStaging(
+  /**
+   * Stores what staging found out about the file (the records too short to import, the last row number) and
+   * the per-status counters of its rows once they are analysed; answers the counters.
+   */
+  async count(
     manager: EntityManager,
     sessionId: string,
-    dropped: number[],
-    lastRow: number,
-  ): Promise<void> {
-    await manager.query(`UPDATE import_sessions SET dropped_rows = $2, last_row = $3 WHERE id = $1`, [
-      sessionId,
-      JSON.stringify(dropped),
-      lastRow,
-    ]);
-  }
-
-  /** Stores the per-status counters of a session once its rows are staged and analysed; answers them. */
-  async count(manager: EntityManager, sessionId: string): Promise<{ total: number; valid: number }> {
-    const [counts] = rowsOf<{ total: number; valid: number }>(
+    staging: { dropped: number[]; lastRow: number },
+  ): Promise<StagedCounts> {
+    const [counts] = rowsOf<StagedCounts>(
       await manager.query(
         `UPDATE import_sessions s SET
            total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
-           warning_rows = c.warning, ambiguous_rows = c.ambiguous, unchanged_rows = c.unchanged
+           warning_rows = c.warning, ambiguous_rows = c.ambiguous, unchanged_rows = c.unchanged,
+           dropped_rows = $2, last_row = $3
          FROM (
            SELECT count(*)::int AS total,
                   count(*) FILTER (WHERE status = 'valid')::int AS valid,
@@ -101,8 +95,8 @@ export class ImportSessionRepository {
            FROM import_rows WHERE session_id = $1
          ) c
          WHERE s.id = $1
-         RETURNING c.total, c.valid`,
-        [sessionId],
+         RETURNING c.total, c.valid, c.error`,
+        [sessionId, JSON.stringify(staging.dropped), staging.lastRow],
       ),
     );
     return counts;
@@ -151,13 +145,17 @@ export class ImportSessionRepository {
     sessionId: string,
     token: string,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE import_sessions SET status = 'completed', completed_at = now(), lease_until = NULL,
-         expires_at = now() + make_interval(secs => $3::double precision / 1000)
-       WHERE id = $1 AND claim_token = $2`,
-      [sessionId, token, this.config.import.sessionTtlMs],
+  ): Promise<SessionRecord | undefined> {
+    const [session] = rowsOf<SessionRecord>(
+      await manager.query(
+        `UPDATE import_sessions SET status = 'completed', completed_at = now(), lease_until = NULL,
+           expires_at = now() + make_interval(secs => $3::double precision / 1000)
+         WHERE id = $1 AND claim_token = $2
+         RETURNING *, false AS expired`,
+        [sessionId, token, this.config.import.sessionTtlMs],
+      ),
     );
+    return session;
   }
 
   /** Lets a failed confirm be retried at once instead of after its lease (best effort). */

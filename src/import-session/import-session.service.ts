@@ -15,7 +15,7 @@ import { ImportReadsService } from './import-reads.service';
 import { clientGone, guardedDocument, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
 import { fileFacts } from './import-history';
 import { ImportSessionRepository } from './import-session.repository';
-import { ConfirmResult, SessionRecord, ValidateResult } from './import-session.types';
+import { ConfirmResult, SessionRecord, StagedSession, ValidateResult } from './import-session.types';
 import { cellLayout, markDuplicates, stageRows } from './import-staging';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportException, ImportExceptionCode } from './import.exception';
@@ -39,7 +39,7 @@ const csvError = (error: CsvFormatError) =>
 
 /** What an all-or-nothing confirm did: every row written, or none, and then the rows that could not be. */
 export type AllOrNothing =
-  { written: true; result: ConfirmResult } | { written: false; failures: RowFailure[] };
+  { written: true; session: SessionRecord } | { written: false; failures: RowFailure[] };
 
 /** The options of an all-or-nothing upsert: rows whose key exists update their record. */
 export const UPSERT: ConfirmOptions = { override: true, resolutions: {} };
@@ -76,15 +76,30 @@ export class ImportSessionService {
 
   // ---------------------------------------------------------------------------------------------------- validate
 
-  /** Reads, checks and stages a file; nothing is written outside the session until a confirm. */
+  /** Reads, checks and stages a file, and answers its rows; nothing is written outside the session. */
   async validate(
     definition: ImportDefinition,
     user: AuthUser,
     source: CsvSource & { fileName?: string; signal?: AbortSignal },
     delimiter: string | undefined,
     context: ImportContext = {},
-    kind: 'session' | 'direct' | 'one_shot' = 'session',
   ): Promise<ValidateResult> {
+    const staged = await this.stage(definition, user, source, delimiter, context, 'session');
+    return this.reads.validateResult(definition, staged.import_id);
+  }
+
+  /**
+   * Reads, checks and stages a file; answers the session's id and counts. The imports that confirm at once
+   * (`direct`, `one_shot`) need no more than that.
+   */
+  async stage(
+    definition: ImportDefinition,
+    user: AuthUser,
+    source: CsvSource & { fileName?: string; signal?: AbortSignal },
+    delimiter: string | undefined,
+    context: ImportContext,
+    kind: 'session' | 'direct' | 'one_shot',
+  ): Promise<StagedSession> {
     // Only a session stays open once validated: the other imports are confirmed at once.
     const budget =
       kind === 'session'
@@ -108,7 +123,7 @@ export class ImportSessionService {
     const mapping = mapHeader(definition, document.header.cells);
     const layout = cellLayout(definition, mapping, document.header.cells.length);
     const cellFields = layout.cellColumns.map((j) => (j >= 0 ? definition.columns[j].field : null));
-    const sessionId = await this.limiter
+    const staged = await this.limiter
       .run(() =>
         this.dataSource.transaction(async (manager) => {
           stopIfGone(signal);
@@ -133,7 +148,6 @@ export class ImportSessionService {
             context,
             this.config.import.maxCellChars,
           );
-          await this.store.recordStaging(manager, id, dropped, lastRow);
           // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
           // session for a few rows and picks nested loops that are quadratic in the file.
           if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
@@ -141,18 +155,18 @@ export class ImportSessionService {
           stopIfGone(signal);
           await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
           stopIfGone(signal);
-          const counts = await this.store.count(manager, id);
+          const counts = await this.store.count(manager, id, { dropped, lastRow });
           // The reads of the session plan on its rows' statuses: analysed again if many changed.
           if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-          return id;
+          return { import_id: id, ...counts };
         }),
       )
       .catch((error: unknown) => {
         if (error instanceof CsvFormatError) throw csvError(error);
         throw error;
       });
-    await this.discardIfGone(sessionId, signal);
-    return this.reads.validateResult(definition, sessionId);
+    await this.discardIfGone(staged.import_id, signal);
+    return staged;
   }
 
   /**
@@ -301,8 +315,8 @@ export class ImportSessionService {
           // A later attempt starts from the batches the session says are still to be written.
           const current = attempt === 1 ? session : ((await this.store.find(session.id)) ?? session);
           await this.perRow.run(definition, current, token, options);
-          await this.store.complete(session.id, token);
-          this.maintenance.refreshStatistics(definition, session.id);
+          const completed = await this.store.complete(session.id, token);
+          this.maintenance.refreshStatistics(definition, completed);
           return;
         } catch (error) {
           if (!isPoolBusy(error) || attempt >= POOL_BUSY_ATTEMPTS) throw error;
@@ -326,18 +340,19 @@ export class ImportSessionService {
     requested: ConfirmOptions,
   ): Promise<AllOrNothing> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
+    let completed: SessionRecord | undefined;
     const failures = await this.underClaim(session.id, token, async () => {
-      const failed = await this.transactional.run(definition, session, token, options, (manager) =>
-        this.store.complete(session.id, token, manager),
-      );
-      if (failed.length === 0) this.maintenance.refreshStatistics(definition, session.id);
+      const failed = await this.transactional.run(definition, session, token, options, async (manager) => {
+        completed = await this.store.complete(session.id, token, manager);
+      });
+      if (failed.length === 0) this.maintenance.refreshStatistics(definition, completed);
       return failed;
     });
-    if (failures.length > 0) {
+    if (failures.length > 0 || !completed) {
       await this.store.release(session.id, token);
       return { written: false, failures };
     }
-    return { written: true, result: await this.reads.confirmResult(session.id) };
+    return { written: true, session: completed };
   }
 
   /**

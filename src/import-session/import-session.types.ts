@@ -133,3 +133,15 @@ export interface RevertCounts {
   restored: number;
   kept: number;
 }
+
+/** The rows a validate staged, and how many are valid and in error. */
+export interface StagedCounts {
+  total: number;
+  valid: number;
+  error: number;
+}
+
+/** A session just staged, for an import that confirms it at once: its id and counts, without an answer. */
+export interface StagedSession extends StagedCounts {
+  import_id: string;
+}
