@@ -1,6 +1,7 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Request } from 'express';
+import { createSecretKey } from 'node:crypto';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -47,6 +48,10 @@ function tokenAlgorithm(rawToken: string): string | undefined {
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const { secret, jwksUri } = config.jwt;
+    // A key object, made once: given the secret as a string, the verifier first tries to read it as a
+    // public key on every request, which costs more CPU than the rest of the verification.
+    // (passport-jwt's types name strings and buffers only; it hands the key to jsonwebtoken, which takes it.)
+    const secretKey = createSecretKey(Buffer.from(secret, 'utf8')) as unknown as Buffer;
     const jwks = jwksUri
       ? passportJwtSecret({ jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 })
       : undefined;
@@ -57,7 +62,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       passReqToCallback: true,
       secretOrKeyProvider: (request: Request, rawToken: string, done: KeyCallback) => {
         const alg = tokenAlgorithm(rawToken);
-        if (alg === 'HS256') return done(null, secret);
+        if (alg === 'HS256') return done(null, secretKey);
         if (alg === 'RS256' && jwks) return jwks(request, rawToken, done);
         return done(new UnauthorizedException());
       },
