@@ -34,7 +34,14 @@ export class CourierImportService {
     file: CsvUploadFile,
     kind: 'session' | 'direct' = 'session',
   ): Promise<ValidateResult> {
-    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId }, kind);
+    return this.sessions.validate(
+      this.definition,
+      user,
+      file,
+      { sheet: file.fields.sheet },
+      { courier_id: courierId },
+      kind,
+    );
   }
 
   /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */

@@ -47,7 +47,7 @@ export class OneShotImportService {
       this.definition,
       user,
       { buffer: Buffer.from(content, 'utf8') },
-      undefined,
+      {},
       {},
       'one_shot',
     );

@@ -26,7 +26,10 @@ export class TwoPhaseImportEndpoints {
     user: AuthUser,
     file: CsvUploadFile,
   ): Promise<Envelope<ValidateResult>> {
-    const result = await this.sessions.validate(definition, user, file, file.fields.delimiter);
+    const result = await this.sessions.validate(definition, user, file, {
+      delimiter: file.fields.delimiter,
+      sheet: file.fields.sheet,
+    });
     return envelope(result, `${definition.label} import validated`);
   }
 
