@@ -49,7 +49,7 @@ export class SheetParser {
   private inPhonetic = false;
 
   constructor(private readonly context: SheetContext) {
-    this.parser.on('opentag', (tag) => this.open(localName(tag.name), tag as SaxesTagPlain));
+    this.parser.on('opentag', (tag) => this.open(localName(tag.name), tag));
     this.parser.on('closetag', (tag) => this.close(localName(tag.name)));
     this.parser.on('text', (text) => {
       if (this.collecting) this.value += text;

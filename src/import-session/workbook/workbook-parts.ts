@@ -33,7 +33,7 @@ export function xmlParser(): SaxesParser {
 /** Calls `open` for every element of a small part, read whole. */
 function eachElement(text: string, open: (name: string, tag: SaxesTagPlain) => void): void {
   const parser = xmlParser();
-  parser.on('opentag', (tag) => open(localName(tag.name), tag as SaxesTagPlain));
+  parser.on('opentag', (tag) => open(localName(tag.name), tag));
   parser.write(text).close();
 }
 
@@ -134,7 +134,7 @@ export async function readDateStyles(archive: ZipArchive, part: string | undefin
   const parser = xmlParser();
   parser.on('opentag', (tag) => {
     const name = localName(tag.name);
-    const plain = tag as SaxesTagPlain;
+    const plain = tag;
     if (name === 'numFmt') {
       codes.set(Number(attribute(plain, 'numFmtId')), attribute(plain, 'formatCode') ?? '');
     } else if (name === 'cellXfs') {
