@@ -124,7 +124,15 @@ export const inlineCell = (ref: string, text: string): RawCell => ({
  */
 export function handWorkbook(
   rows: Record<number, RawCell[]>,
-  options: { date1904?: boolean; cellFormats?: number[]; customFormats?: Record<number, string> } = {},
+  options: {
+    date1904?: boolean;
+    cellFormats?: number[];
+    customFormats?: Record<number, string>;
+    /** The size the archive declares for the worksheet part (default: its true size). */
+    sheetDeclaredSize?: number;
+    /** The worksheet XML as it is, instead of one built from `rows`. */
+    sheetXml?: string;
+  } = {},
 ): Buffer {
   const sheetData = Object.entries(rows)
     .map(
@@ -166,7 +174,8 @@ export function handWorkbook(
     { name: 'xl/styles.xml', data: styles },
     {
       name: 'xl/worksheets/sheet1.xml',
-      data: `<worksheet xmlns="${ns}"><sheetData>${sheetData}</sheetData></worksheet>`,
+      data: options.sheetXml ?? `<worksheet xmlns="${ns}"><sheetData>${sheetData}</sheetData></worksheet>`,
+      declaredSize: options.sheetDeclaredSize,
     },
   ]);
 }
