@@ -25,16 +25,18 @@ export async function workbook(sheets: SheetSpec[], { date1904 = false } = {}): 
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-/** The rows of a workbook read back with ExcelJS: each cell's value as it is stored, in the first sheet. */
-export async function readBack(buffer: Buffer): Promise<{ values: unknown[][]; types: number[][] }> {
+/** The rows of a workbook's first sheet read back with ExcelJS: each cell's value and type as stored. */
+export async function readBack(
+  buffer: Buffer,
+): Promise<{ values: unknown[][]; types: ExcelJS.ValueType[][] }> {
   const book = new ExcelJS.Workbook();
   await book.xlsx.load(buffer);
   const sheet = book.worksheets[0];
   const values: unknown[][] = [];
-  const types: number[][] = [];
+  const types: ExcelJS.ValueType[][] = [];
   sheet.eachRow((row) => {
     const cells: unknown[] = [];
-    const kinds: number[] = [];
+    const kinds: ExcelJS.ValueType[] = [];
     row.eachCell({ includeEmpty: true }, (cell) => {
       cells.push(cell.value);
       kinds.push(cell.type);
