@@ -88,7 +88,10 @@ export function twoPhaseImportDocs(label: string, permission: string, templateHe
           description: 'The header line of the CSV, or with `format=xlsx` a workbook holding the header row',
           content: {
             'text/csv': { schema: { type: 'string' }, example: `${templateHeader}\r\n` },
-            [XLSX_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } },
+            [XLSX_CONTENT_TYPE]: {
+              schema: { type: 'string', format: 'binary' },
+              example: '(an .xlsx workbook: one worksheet whose first row holds the column names)',
+            },
           },
         }),
         ApiError(400, 'An unknown format', 'format must be csv or xlsx'),

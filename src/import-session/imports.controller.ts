@@ -95,6 +95,7 @@ export class ImportsController {
       'every cell is a string, never a formula',
     schema: { type: 'string', format: 'binary' },
     mediaType: XLSX_CONTENT_TYPE,
+    example: '(an .xlsx workbook: the header row plus errors, then one row per row to fix)',
   })
   async errorsXlsx(
     @CurrentUser() user: AuthUser,
