@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:xlsx [-- --rows 200000,1000000]`: reads the same customer rows as CSV and as an `.xlsx`
+ * workbook with the service's own readers (`openDocument`, as a validate opens an upload), each in a fresh
+ * process, and prints the time and the peak RSS of each, side by side. The workbook is written once per row
+ * count from the bench's CSV, with ExcelJS's streaming writer, every cell a string, and reused afterwards.
+ * Nothing is asserted: the figures are printed.
+ */
+import ExcelJS from 'exceljs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCsv } from '../src/import-session/csv';
+import { customersFile, DATA_DIR } from './data';
+
+const DIST_DOCUMENT = join(__dirname, '..', 'dist', 'src', 'import-session', 'import-document.js');
+const RUNS = 2;
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** The child: opens the file as a validate does, reads every record, prints its time and peak RSS. */
+const CHILD = `
+const { openDocument } = require(process.env.DOCUMENT);
+const { performance } = require('node:perf_hooks');
+let peak = 0;
+const sample = () => { const rss = process.memoryUsage.rss(); if (rss > peak) peak = rss; };
+const timer = setInterval(sample, 20);
+(async () => {
+  const started = performance.now();
+  const document = await openDocument({ path: process.env.FILE }, {
+    maxRows: 100000000, maxFieldChars: 20000, maxUnpackedBytes: 16 * 1024 ** 3,
+  });
+  let rows = 0;
+  for await (const batch of document.batches) rows += batch.length;
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  sample();
+  process.stdout.write(JSON.stringify({ format: document.format, rows, ms, peakMb: peak / 1048576 }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+interface Reading {
+  format: string;
+  rows: number;
+  ms: number;
+  peakMb: number;
+}
+
+function read(file: string): Reading {
+  const text = execFileSync(process.execPath, ['-e', CHILD], {
+    env: { ...process.env, DOCUMENT: DIST_DOCUMENT, FILE: file },
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024,
+  });
+  return JSON.parse(text) as Reading;
+}
+
+/** The bench CSV's rows as a workbook (written once, to a temporary name renamed when complete). */
+async function workbookOf(csvPath: string, rows: number): Promise<{ path: string; reused: boolean }> {
+  const path = join(DATA_DIR, `customers-${rows}.xlsx`);
+  if (existsSync(path)) return { path, reused: true };
+  const partial = `${path}.partial`;
+  rmSync(partial, { force: true });
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: partial,
+    useSharedStrings: false,
+    useStyles: false,
+  });
+  const sheet = book.addWorksheet('Customers');
+  const csv = await openCsv({ path: csvPath }, { maxRows: rows, maxFieldChars: 20000 });
+  sheet.addRow(csv.header.cells).commit();
+  for await (const batch of csv.batches) {
+    for (const record of batch) sheet.addRow(record.cells).commit();
+  }
+  sheet.commit();
+  await book.commit();
+  renameSync(partial, path);
+  return { path, reused: false };
+}
+
+function parseRows(argv: string[]): number[] {
+  const at = argv.indexOf('--rows');
+  const value = at >= 0 ? argv[at + 1] : '200000,1000000';
+  const counts = (value ?? '').split(',').map(Number);
+  if (counts.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--rows: bad value "${value}"`);
+  return counts;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(DIST_DOCUMENT)) throw new Error('run "npm run build" first');
+  out('rows        format  size MB   read s  (runs)          peak RSS MB   ratio xlsx/csv');
+  for (const rows of parseRows(process.argv.slice(2))) {
+    const csv = await customersFile(rows, 'main');
+    const xlsx = await workbookOf(csv.path, rows);
+    const readings: Record<string, Reading[]> = { csv: [], xlsx: [] };
+    // Alternated, so that a busy moment of the machine falls on both formats alike.
+    for (let run = 0; run < RUNS; run++) {
+      readings.csv.push(read(csv.path));
+      readings.xlsx.push(read(xlsx.path));
+    }
+    const best = (list: Reading[]) => Math.min(...list.map((r) => r.ms));
+    for (const format of ['csv', 'xlsx'] as const) {
+      const list = readings[format];
+      if (list.some((r) => r.rows !== rows || r.format !== format)) {
+        throw new Error(`${format}: expected ${rows} rows, read ${list.map((r) => r.rows).join(', ')}`);
+      }
+      const size = statSync(format === 'csv' ? csv.path : xlsx.path).size / 1048576;
+      const runs = list.map((r) => (r.ms / 1000).toFixed(2)).join(', ');
+      const peak = Math.max(...list.map((r) => r.peakMb));
+      const ratio = format === 'xlsx' ? `${(best(list) / best(readings.csv)).toFixed(2)}×` : '';
+      out(
+        `${String(rows).padEnd(11)} ${format.padEnd(7)} ${size.toFixed(1).padStart(7)}  ` +
+          `${(best(list) / 1000).toFixed(2).padStart(7)}  (${runs})`.padEnd(32) +
+          `${peak.toFixed(0).padStart(11)}   ${ratio}`,
+      );
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
