@@ -5,12 +5,11 @@
  * count from the bench's CSV, with ExcelJS's streaming writer, every cell a string, and reused afterwards.
  * Nothing is asserted: the figures are printed.
  */
-import ExcelJS from 'exceljs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openCsv } from '../src/import-session/csv';
-import { customersFile, DATA_DIR } from './data';
+import { customersFile } from './data';
+import { workbookFile } from './workbook-data';
 
 const DIST_DOCUMENT = join(__dirname, '..', 'dist', 'src', 'import-session', 'import-document.js');
 const RUNS = 2;
@@ -53,29 +52,6 @@ function read(file: string): Reading {
   return JSON.parse(text) as Reading;
 }
 
-/** The bench CSV's rows as a workbook (written once, to a temporary name renamed when complete). */
-async function workbookOf(csvPath: string, rows: number): Promise<{ path: string; reused: boolean }> {
-  const path = join(DATA_DIR, `customers-${rows}.xlsx`);
-  if (existsSync(path)) return { path, reused: true };
-  const partial = `${path}.partial`;
-  rmSync(partial, { force: true });
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({
-    filename: partial,
-    useSharedStrings: false,
-    useStyles: false,
-  });
-  const sheet = book.addWorksheet('Customers');
-  const csv = await openCsv({ path: csvPath }, { maxRows: rows, maxFieldChars: 20000 });
-  sheet.addRow(csv.header.cells).commit();
-  for await (const batch of csv.batches) {
-    for (const record of batch) sheet.addRow(record.cells).commit();
-  }
-  sheet.commit();
-  await book.commit();
-  renameSync(partial, path);
-  return { path, reused: false };
-}
-
 function parseRows(argv: string[]): number[] {
   const at = argv.indexOf('--rows');
   const value = at >= 0 ? argv[at + 1] : '200000,1000000';
@@ -89,7 +65,7 @@ async function main(): Promise<void> {
   out('rows        format  size MB   read s  (runs)          peak RSS MB   ratio xlsx/csv');
   for (const rows of parseRows(process.argv.slice(2))) {
     const csv = await customersFile(rows, 'main');
-    const xlsx = await workbookOf(csv.path, rows);
+    const xlsx = await workbookFile(csv);
     const readings: Record<string, Reading[]> = { csv: [], xlsx: [] };
     // Alternated, so that a busy moment of the machine falls on both formats alike.
     for (let run = 0; run < RUNS; run++) {
@@ -102,7 +78,7 @@ async function main(): Promise<void> {
       if (list.some((r) => r.rows !== rows || r.format !== format)) {
         throw new Error(`${format}: expected ${rows} rows, read ${list.map((r) => r.rows).join(', ')}`);
       }
-      const size = statSync(format === 'csv' ? csv.path : xlsx.path).size / 1048576;
+      const size = (format === 'csv' ? csv.bytes : xlsx.bytes) / 1048576;
       const runs = list.map((r) => (r.ms / 1000).toFixed(2)).join(', ');
       const peak = Math.max(...list.map((r) => r.peakMb));
       const ratio = format === 'xlsx' ? `${(best(list) / best(readings.csv)).toFixed(2)}×` : '';
