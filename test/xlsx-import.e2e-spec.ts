@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { confirm, csv, HEADER, org } from './support/imports';
@@ -227,6 +229,28 @@ describe('Excel workbooks on validate → confirm', () => {
     const id = text.body.data.import_id as string;
     const history = await request(t.http).get(`/api/imports/${id}`).set(bearer(manager)).expect(200);
     expect(history.body.data.file).toMatchObject({ name: 'x.xlsx', format: 'csv' });
+  });
+
+  it('reads a workbook saved by LibreOffice Calc from a CSV (a committed fixture)', async () => {
+    // test/fixtures/xlsx/libreoffice-customers.xlsx: `soffice --headless --convert-to xlsx` of the .csv beside it
+    // (LibreOffice 7.4.7, Debian 12). Calc made 0.1, -3.25 and 1234567 numbers and 2026-12-03 a date cell.
+    const fixture = readFileSync(join(__dirname, 'fixtures', 'xlsx', 'libreoffice-customers.xlsx'));
+    const res = await upload(fixture).expect(200);
+    expect(rowsOf(res).map((r) => [r.row_number, r.status, r.data])).toEqual([
+      [
+        2,
+        'valid',
+        expect.objectContaining({
+          company_name: 'Acme Srl',
+          vat_number: 'IT00123456789',
+          description: '0.1',
+          notes: '2026-12-03',
+          city: 'Milano',
+        }),
+      ],
+      [3, 'valid', expect.objectContaining({ description: '-3.25', notes: 'TRUE', city: 'Roma' })],
+      [5, 'valid', expect.objectContaining({ description: '1234567', notes: '2026-12-03 10:30:00' })],
+    ]);
   });
 
   it('the distributors import reads workbooks too', async () => {
