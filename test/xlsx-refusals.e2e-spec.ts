@@ -4,7 +4,7 @@ import request from 'supertest';
 import { Role } from '../src/auth/permissions';
 import { tableCounts } from './support/table-counts';
 import { bearer, startTestApp, TestApp, tokenFor, truncateAll } from './support/test-app';
-import { handWorkbook, inlineRow, workbook, zipOf } from './support/workbooks';
+import { handWorkbook, inlineCell, inlineRow, workbook, zipOf } from './support/workbooks';
 
 /**
  * API.md §11: files that look like spreadsheets but cannot be read as `.xlsx` are refused with a 400 that
@@ -112,6 +112,9 @@ describe('workbooks that cannot be read', () => {
       { sheetDeclaredSize: 100_000 },
     );
     await refused(short, 400, DAMAGED);
+    // A cell past Excel's last column (XFD).
+    const wide = handWorkbook({ 1: inlineRow('company_name', 'vat_number'), 2: [inlineCell('XFE', 'x')] });
+    await refused(wide, 400, 'row 2: too many fields (more than 16,384 in one record)');
   });
 
   it('a workbook without worksheets, and a ZIP that is no workbook, are 400s', async () => {
@@ -144,6 +147,9 @@ describe('workbooks that cannot be read', () => {
     const lying = handWorkbook({}, { sheetXml: bigSheetXml(35_000), sheetDeclaredSize: 2048 });
     expect(lying.length).toBeLessThan(50_000);
     await refused(lying, 413, TOO_LARGE);
+    // Shared strings are held in memory: 60,000 empty ones unpack to 0.8 MB but hold more than the limit.
+    const strings = handWorkbook(rows, { sharedStringsXml: `<sst>${'<si><t/></si>'.repeat(60_000)}</sst>` });
+    await refused(strings, 413, TOO_LARGE);
     // An honest workbook over the limit.
     const honest = handWorkbook({}, { sheetXml: bigSheetXml(35_000) });
     await refused(honest, 413, TOO_LARGE);

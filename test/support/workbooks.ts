@@ -134,6 +134,8 @@ export function handWorkbook(
     sheetDeclaredSize?: number;
     /** The worksheet XML as it is, instead of one built from `rows`. */
     sheetXml?: string;
+    /** A shared strings part, as it is. */
+    sharedStringsXml?: string;
   } = {},
 ): Buffer {
   const sheetData = Object.entries(rows)
@@ -171,8 +173,11 @@ export function handWorkbook(
     },
     {
       name: 'xl/_rels/workbook.xml.rels',
-      data: `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${rel}/styles" Target="styles.xml"/></Relationships>`,
+      data: `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${rel}/styles" Target="styles.xml"/>${options.sharedStringsXml === undefined ? '' : `<Relationship Id="rId3" Type="${rel}/sharedStrings" Target="sharedStrings.xml"/>`}</Relationships>`,
     },
+    ...(options.sharedStringsXml === undefined
+      ? []
+      : [{ name: 'xl/sharedStrings.xml', data: options.sharedStringsXml }]),
     { name: 'xl/styles.xml', data: styles },
     {
       name: 'xl/worksheets/sheet1.xml',

@@ -89,7 +89,7 @@ export class SheetParser {
         if (this.column >= MAX_FIELDS_PER_RECORD) {
           throw new CsvFormatError(
             400,
-            `row ${this.rowNumber} has more than ${MAX_FIELDS_PER_RECORD} fields`,
+            `row ${this.rowNumber}: too many fields (more than ${MAX_FIELDS_PER_RECORD.toLocaleString('en-US')} in one record)`,
             this.rowNumber,
           );
         }

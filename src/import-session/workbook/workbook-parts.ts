@@ -150,9 +150,13 @@ export async function readDateStyles(archive: ZipArchive, part: string | undefin
   return formats.map((id) => isDateFormat(id, codes.get(id)));
 }
 
+/** What a held string is taken to cost: two bytes a character plus the string's own overhead. */
+const heldBytes = (text: string) => 2 * text.length + 48;
+
 /**
  * The shared strings, in order: the text of each item (its runs joined, phonetic guides left out). They are
- * held for the whole read; their part is counted in the unpacked budget like any other.
+ * held for the whole read: their part is counted in the unpacked budget like any other, and so is the memory
+ * they hold, so that a table of millions of tiny strings is refused (413) before it fills memory.
  */
 export async function readSharedStrings(archive: ZipArchive, part: string | undefined): Promise<string[]> {
   const strings: string[] = [];
@@ -172,8 +176,10 @@ export async function readSharedStrings(archive: ZipArchive, part: string | unde
   });
   parser.on('closetag', (tag) => {
     const name = localName(tag.name);
-    if (name === 'si') strings.push(text);
-    else if (name === 't') inText = false;
+    if (name === 'si') {
+      strings.push(text);
+      archive.charge(heldBytes(text));
+    } else if (name === 't') inText = false;
     else if (name === 'rPh') inPhonetic = false;
   });
   for await (const piece of archive.text(part)) parser.write(piece);

@@ -49,6 +49,15 @@ export class ZipArchive {
     return this.inflated;
   }
 
+  /**
+   * Counts `bytes` of memory held for the rest of the read (the shared strings) in the same budget as the
+   * bytes unpacked: past the limit, 413.
+   */
+  charge(bytes: number): void {
+    this.inflated += bytes;
+    if (this.inflated > this.maxUnpackedBytes) throw tooLarge(this.maxUnpackedBytes);
+  }
+
   has(name: string): boolean {
     return this.entries.has(name);
   }
@@ -97,10 +106,19 @@ export class ZipArchive {
   }
 }
 
+/** More parts than any workbook has: the directory is not read further. */
+const MAX_ENTRIES = 65_536;
+
 function readDirectory(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
   const entries = new Map<string, yauzl.Entry>();
   return new Promise((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
+      if (entries.size >= MAX_ENTRIES) {
+        reject(
+          new CsvFormatError(400, `the archive holds more than ${MAX_ENTRIES} parts: it is not a workbook`),
+        );
+        return;
+      }
       // Names are compared as the parts are named: without a leading slash, with forward slashes.
       entries.set(entry.fileName.replace(/\\/g, '/').replace(/^\//, ''), entry);
       zip.readEntry();
