@@ -33,7 +33,7 @@ describe('Excel workbooks on validate → confirm', () => {
     Object.fromEntries(rowsOf(res).map((r) => [r.row_number, r.data.description]));
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ IMPORT_MAX_ROWS: '20' });
   });
   afterAll(() => t.close());
   beforeEach(() => truncateAll(t.dataSource));
@@ -212,6 +212,18 @@ describe('Excel workbooks on validate → confirm', () => {
     const headerOnly = await upload(await workbook([{ name: 'S', rows: [MIN] }])).expect(400);
     expect(headerOnly.body.message).toBe('file contains only headers, no data rows');
     expect(await tableCounts(t.dataSource)).toMatchObject({ import_sessions: 0, import_rows: 0 });
+  });
+
+  it('the rows limit counts data rows, not the empty rows between them', async () => {
+    const data = (n: number) => Array.from({ length: n }, (_, i) => ['Co', `IT${i}`, 'x']);
+    const spaced: Cell[][] = [MIN, ...data(10), [], [], [], ...data(10)];
+    expect(
+      (await upload(await workbook([{ name: 'S', rows: spaced }])).expect(200)).body.data.total_rows,
+    ).toBe(20);
+    const before = await tableCounts(t.dataSource);
+    const over = await upload(await workbook([{ name: 'S', rows: [MIN, ...data(21)] }])).expect(400);
+    expect(over.body.message).toBe('too many rows: the limit is 20 data rows');
+    expect(await tableCounts(t.dataSource)).toEqual(before);
   });
 
   it('is read by its content: a workbook named .csv, and CSV text named .xlsx', async () => {
