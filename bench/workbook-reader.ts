@@ -1,14 +1,15 @@
 /**
- * `npm run bench:xlsx [-- --rows 200000,1000000]`: reads the same customer rows as CSV and as an `.xlsx`
+ * `npm run bench:xlsx [-- --rows 200000,1000000] [--shared]`: reads the same customer rows as CSV and as an `.xlsx`
  * workbook with the service's own readers (`openDocument`, as a validate opens an upload), each in a fresh
  * process, and prints the time and the peak RSS of each, side by side. The workbook is written once per row
- * count from the bench's CSV, with ExcelJS's streaming writer, every cell a string, and reused afterwards.
+ * count from the bench's CSV, with ExcelJS's streaming writer, every cell a string, and reused afterwards;
+ * `--shared` adds a workbook whose strings are in a shared strings table, as Excel saves them.
  * Nothing is asserted: the figures are printed.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { customersFile } from './data';
+import { CsvFile, customersFile } from './data';
 import { workbookFile } from './workbook-data';
 
 const DIST_DOCUMENT = join(__dirname, '..', 'dist', 'src', 'import-session', 'import-document.js');
@@ -62,28 +63,29 @@ function parseRows(argv: string[]): number[] {
 
 async function main(): Promise<void> {
   if (!existsSync(DIST_DOCUMENT)) throw new Error('run "npm run build" first');
-  out('rows        format  size MB   read s  (runs)          peak RSS MB   ratio xlsx/csv');
+  out('rows        format   size MB   read s  (runs)          peak RSS MB   ratio to csv');
+  const shared = process.argv.includes('--shared');
   for (const rows of parseRows(process.argv.slice(2))) {
     const csv = await customersFile(rows, 'main');
-    const xlsx = await workbookFile(csv);
-    const readings: Record<string, Reading[]> = { csv: [], xlsx: [] };
-    // Alternated, so that a busy moment of the machine falls on both formats alike.
+    const files: Record<string, CsvFile> = { csv, xlsx: await workbookFile(csv) };
+    if (shared) files['xlsx-sst'] = await workbookFile(csv, { sharedStrings: true });
+    const readings: Record<string, Reading[]> = Object.fromEntries(Object.keys(files).map((k) => [k, []]));
+    // Alternated, so that a busy moment of the machine falls on every format alike.
     for (let run = 0; run < RUNS; run++) {
-      readings.csv.push(read(csv.path));
-      readings.xlsx.push(read(xlsx.path));
+      for (const [format, file] of Object.entries(files)) readings[format].push(read(file.path));
     }
     const best = (list: Reading[]) => Math.min(...list.map((r) => r.ms));
-    for (const format of ['csv', 'xlsx'] as const) {
+    for (const format of Object.keys(files)) {
       const list = readings[format];
-      if (list.some((r) => r.rows !== rows || r.format !== format)) {
+      if (list.some((r) => r.rows !== rows || r.format !== format.slice(0, 4))) {
         throw new Error(`${format}: expected ${rows} rows, read ${list.map((r) => r.rows).join(', ')}`);
       }
-      const size = (format === 'csv' ? csv.bytes : xlsx.bytes) / 1048576;
+      const size = files[format].bytes / 1048576;
       const runs = list.map((r) => (r.ms / 1000).toFixed(2)).join(', ');
       const peak = Math.max(...list.map((r) => r.peakMb));
-      const ratio = format === 'xlsx' ? `${(best(list) / best(readings.csv)).toFixed(2)}×` : '';
+      const ratio = format === 'csv' ? '' : `${(best(list) / best(readings.csv)).toFixed(2)}×`;
       out(
-        `${String(rows).padEnd(11)} ${format.padEnd(7)} ${size.toFixed(1).padStart(7)}  ` +
+        `${String(rows).padEnd(11)} ${format.padEnd(8)} ${size.toFixed(1).padStart(7)}  ` +
           `${(best(list) / 1000).toFixed(2).padStart(7)}  (${runs})`.padEnd(32) +
           `${peak.toFixed(0).padStart(11)}   ${ratio}`,
       );

@@ -147,8 +147,9 @@ describe('workbooks that cannot be read', () => {
     const lying = handWorkbook({}, { sheetXml: bigSheetXml(35_000), sheetDeclaredSize: 2048 });
     expect(lying.length).toBeLessThan(50_000);
     await refused(lying, 413, TOO_LARGE);
-    // Shared strings are held in memory: 60,000 empty ones unpack to 0.8 MB but hold more than the limit.
-    const strings = handWorkbook(rows, { sharedStringsXml: `<sst>${'<si><t/></si>'.repeat(60_000)}</sst>` });
+    // Shared strings are held in memory, and what they hold counts too: 70,000 empty ones unpack to 0.9 MB,
+    // under the limit, and hold 0.56 MB more.
+    const strings = handWorkbook(rows, { sharedStringsXml: `<sst>${'<si><t/></si>'.repeat(70_000)}</sst>` });
     await refused(strings, 413, TOO_LARGE);
     // An honest workbook over the limit.
     const honest = handWorkbook({}, { sheetXml: bigSheetXml(35_000) });

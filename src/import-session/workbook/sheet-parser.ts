@@ -3,10 +3,11 @@ import { CsvFormatError } from '../csv/csv-format-error';
 import type { CsvRecord } from '../csv/csv-types';
 import { MAX_FIELDS_PER_RECORD } from '../csv/csv-parser';
 import { dateText, numberText } from './cell-text';
+import { SharedStrings } from './shared-strings';
 import { localName, xmlParser } from './workbook-parts';
 
 export interface SheetContext {
-  sharedStrings: readonly string[];
+  sharedStrings: SharedStrings;
   /** For each cell style, whether it shows a date. */
   dateStyles: readonly boolean[];
   date1904: boolean;
@@ -141,7 +142,7 @@ export class SheetParser {
     let text: string;
     switch (type) {
       case 's':
-        text = this.context.sharedStrings[Number(value)] ?? '';
+        text = this.context.sharedStrings.get(Number(value)) ?? '';
         break;
       case 'inlineStr':
       case 'str':

@@ -1,6 +1,7 @@
 import { SaxesParser, SaxesTagPlain } from 'saxes';
 import { CsvFormatError } from '../csv/csv-format-error';
 import { isDateFormat } from './cell-text';
+import { SharedStrings } from './shared-strings';
 import {
   DAMAGED_MESSAGE,
   NOT_A_WORKBOOK_MESSAGE,
@@ -150,17 +151,20 @@ export async function readDateStyles(archive: ZipArchive, part: string | undefin
   return formats.map((id) => isDateFormat(id, codes.get(id)));
 }
 
-/** What a held string is taken to cost: two bytes a character plus the string's own overhead. */
-const heldBytes = (text: string) => 2 * text.length + 48;
+/** What a held string is taken to cost: two bytes a character (at most) and its offset. */
+const heldBytes = (text: string) => 2 * text.length + 8;
 
 /**
  * The shared strings, in order: the text of each item (its runs joined, phonetic guides left out). They are
  * held for the whole read: their part is counted in the unpacked budget like any other, and so is the memory
  * they hold, so that a table of millions of tiny strings is refused (413) before it fills memory.
  */
-export async function readSharedStrings(archive: ZipArchive, part: string | undefined): Promise<string[]> {
-  const strings: string[] = [];
-  if (part === undefined) return strings;
+export async function readSharedStrings(
+  archive: ZipArchive,
+  part: string | undefined,
+): Promise<SharedStrings> {
+  const strings = new SharedStrings();
+  if (part === undefined) return strings.end();
   let text = '';
   let inText = false;
   let inPhonetic = false;
@@ -184,5 +188,5 @@ export async function readSharedStrings(archive: ZipArchive, part: string | unde
   });
   for await (const piece of archive.text(part)) parser.write(piece);
   parser.close();
-  return strings;
+  return strings.end();
 }
