@@ -17,7 +17,7 @@ describe('SharedStrings', () => {
     }
     table.end();
     expect(table.size).toBe(expected.length);
-    for (const index of [0, 1, 7, 65_535, 65_536, 65_537, 69_999, 70_000, 70_001, 70_002]) {
+    for (const index of [0, 1, 7, 4095, 4096, 4097, 65_535, 65_536, 69_999, 70_000, 70_001, 70_002]) {
       expect(table.get(index)).toBe(expected[index]);
     }
     expect(expected.every((text, index) => table.get(index) === text)).toBe(true);

@@ -1,10 +1,14 @@
-/** A page joins at most this many strings… */
-const PAGE_STRINGS = 1 << 16;
+/**
+ * A page joins at most this many strings… Small pages let the strings waiting for their page die young,
+ * instead of piling up in the old generation until a full collection: reading 1M rows with 2.7M shared
+ * strings peaked at 134 MB with pages of 4,096 strings, 256 MB with pages of 65,536.
+ */
+const PAGE_STRINGS = 1 << 12;
 /** …and is sealed once it holds this many characters (far below V8's longest string). */
 const PAGE_CHARS = 1 << 24;
 
 /**
- * A workbook's shared strings table, held compactly: the strings are joined a page at a time (65,536 strings
+ * A workbook's shared strings table, held compactly: the strings are joined a page at a time (4,096 strings
  * or 16 Mi characters) into one flat string, with the offset of each. A million distinct strings then cost
  * their characters and four bytes each, instead of a JavaScript string object each (several times as much for
  * short strings).
