@@ -1,6 +1,6 @@
 /**
  * A page joins at most this many strings… Small pages let the strings waiting for their page die young,
- * instead of piling up in the old generation until a full collection: reading 1M rows with 2.7M shared
+ * instead of piling up in the old generation until a full collection: reading 1M rows with 2.25M shared
  * strings peaked at 134 MB with pages of 4,096 strings, 256 MB with pages of 65,536.
  */
 const PAGE_STRINGS = 1 << 12;
