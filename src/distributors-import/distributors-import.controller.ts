@@ -28,7 +28,7 @@ export class DistributorsImportController {
     return this.endpoints.template(this.definition, format, res);
   }
 
-  /** Reads and checks a CSV without writing anything; answers every row's status and an `import_id` to confirm. */
+  /** Reads and checks a CSV or XLSX file without writing anything; answers every row's status and an `import_id`. */
   @Post('validate')
   @HttpCode(200)
   @Permissions(Permission.DistributorImport)
