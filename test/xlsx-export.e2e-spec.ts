@@ -107,4 +107,26 @@ describe('workbooks out', () => {
     // The same report as errors.csv, and readable only by whoever may read the session.
     await request(t.http).get(`/api/imports/${id}/errors.xlsx`).set(bearer(other)).expect(404);
   });
+
+  it('GET errors.xlsx of thousands of rows holds every one, in row order', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `Company ${i} with a longer name,IT${i},bad-${i}`);
+    const v = await validate(t, manager, 'customers', csv('company_name,vat_number,email', ...lines)).expect(
+      200,
+    );
+    expect(v.body.data.error_rows).toBe(5000);
+    const res = await request(t.http)
+      .get(`/api/imports/${v.body.data.import_id}/errors.xlsx`)
+      .set(bearer(manager))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    const { values } = await readBack(res.body as Buffer);
+    expect(values).toHaveLength(5001);
+    expect(values[5000]).toEqual([
+      'Company 4999 with a longer name',
+      'IT4999',
+      'bad-4999',
+      'email: invalid_format',
+    ]);
+  });
 });
