@@ -16,6 +16,7 @@ import {
   INDEXED_COPY_TABLE_SHAPE,
 } from './copy-baseline';
 import { courierFile, CsvFile, customersFile } from './data';
+import { workbookFile } from './workbook-data';
 import { Answer, ApiClient, WrongAnswer } from './http';
 import { ONE_SHOT_MAX_ROWS, parseOptions } from './options';
 import {
@@ -63,6 +64,8 @@ function expectAnswer(
 
 interface Files {
   customers: CsvFile;
+  /** The same customers as an `.xlsx` workbook. */
+  workbook: CsvFile;
   /** The customers file with one field different on every row. */
   changed: CsvFile;
   couriers: CsvFile;
@@ -176,22 +179,32 @@ class Phases {
     return { during: 'the confirm phases', ...latencyStats(this.healthLatencies, this.healthFailures) };
   }
 
-  async customers(file: CsvFile, copy: CopyBaselines): Promise<void> {
+  async customers(file: CsvFile, copy: CopyBaselines, workbook: CsvFile): Promise<void> {
     const rows = file.rows;
     let importId = '';
+    const expected = {
+      total_rows: rows,
+      valid_rows: rows,
+      warning_rows: 0,
+      error_rows: 0,
+      ambiguous_rows: 0,
+    };
     const validate = await this.measure('customers validate', rows, copy, async () => {
       const answer = await this.api.upload('/api/customers/import/validate', file);
-      expectAnswer('customers validate', answer, 200, (body) => body.data, {
-        total_rows: rows,
-        valid_rows: rows,
-        warning_rows: 0,
-        error_rows: 0,
-        ambiguous_rows: 0,
-      });
+      expectAnswer('customers validate', answer, 200, (body) => body.data, expected);
       importId = answer.body.data.import_id as string;
       this.createdImport = importId;
       return { answerBytes: answer.bytes };
     });
+    // The same rows as a workbook, validated while nothing is written yet (its session is left to expire).
+    const fromWorkbook = await this.measure('customers validate (xlsx)', rows, copy, async () => {
+      const answer = await this.api.upload('/api/customers/import/validate', workbook);
+      expectAnswer('customers validate (xlsx)', answer, 200, (body) => body.data, expected);
+      return { answerBytes: answer.bytes };
+    });
+    if (validate.seconds && fromWorkbook.seconds) {
+      out(`  workbook validate / CSV validate: ${(fromWorkbook.seconds / validate.seconds).toFixed(2)}×`);
+    }
     const confirm = await this.probingHealth('customers confirm (sync)', () =>
       this.measure('customers confirm (sync)', rows, copy, async () => {
         const answer = await this.api.post('/api/customers/import/confirm', { import_id: importId });
@@ -392,12 +405,14 @@ async function main(): Promise<void> {
 
   const files: Files = {
     customers: await customersFile(options.rows, 'main'),
+    workbook: await workbookFile(await customersFile(options.rows, 'main')),
     changed: await customersFile(options.rows, 'changed'),
     couriers: await courierFile(options.rows),
     oneShot: await customersFile(Math.min(options.rows, ONE_SHOT_MAX_ROWS), 'one-shot'),
   };
   out('files:');
   out(describeFile('customers', files.customers));
+  out(describeFile('customers as a workbook', files.workbook));
   out(describeFile('customers, one field changed', files.changed));
   out(describeFile('courier customers', files.couriers));
   out(describeFile('one-shot customers', files.oneShot));
@@ -443,7 +458,7 @@ async function main(): Promise<void> {
     out(`service RSS before the phases: ${idleRssMb ?? '-'} MB`);
     out('phases:');
     phases = new Phases(service, api, rss);
-    await phases.customers(files.customers, copies.customers);
+    await phases.customers(files.customers, copies.customers, files.workbook);
     await phases.customersAgain(files.customers, copies.customers, 'identical');
     await phases.customersAgain(files.changed, copies.customers, 'changed');
     await phases.reverts(files.customers, copies.customers);

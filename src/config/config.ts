@@ -45,6 +45,8 @@ export interface AppConfig {
     maxFileBytes: number;
     maxRows: number;
     maxCellChars: number;
+    /** What a workbook may unpack to, all its parts read together: `IMPORT_XLSX_MAX_UNPACKED`. */
+    maxUnpackedBytes: number;
     responseRows: number;
     sessionTtlMs: number;
     batchSize: number;
@@ -267,6 +269,7 @@ export function loadConfig(
       maxFileBytes: bytes(env, 'IMPORT_MAX_FILE_SIZE', 100 * MIB),
       maxRows,
       maxCellChars: int(env, 'IMPORT_MAX_CELL_CHARS', 10_000, 1, 10_000_000),
+      maxUnpackedBytes: bytes(env, 'IMPORT_XLSX_MAX_UNPACKED', 1024 * MIB),
       responseRows: int(env, 'IMPORT_RESPONSE_ROWS', 1000, 1, 1_000_000),
       sessionTtlMs: duration(env, 'IMPORT_SESSION_TTL', '30m', 1000),
       batchSize: int(env, 'IMPORT_BATCH_SIZE', 5000, 1, 100_000),

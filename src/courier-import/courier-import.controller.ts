@@ -28,7 +28,7 @@ const TARGET_COURIER: Record<string, UploadField> = {
 export class CourierImportController {
   constructor(private readonly service: CourierImportService) {}
 
-  /** Upserts a positional CSV (`user_code,first_name,last_name[,branch]`, header skipped) in one transaction. */
+  /** Upserts a positional CSV or XLSX file (`user_code,first_name,last_name[,branch]`, header skipped) in one transaction. */
   @Post()
   @HttpCode(200)
   @Permissions(Permission.CustomerAdd)
@@ -48,7 +48,7 @@ export class CourierImportController {
     return this.service.import(user, courierId, file);
   }
 
-  /** Previews a courier CSV without writing anything; answers every row's status and an `import_id`. */
+  /** Previews a courier CSV or XLSX file without writing anything; answers every row's status and an `import_id`. */
   @Post('validate')
   @HttpCode(200)
   @Permissions(Permission.CustomerAdd)

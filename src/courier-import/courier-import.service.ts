@@ -29,13 +29,20 @@ export class CourierImportService {
 
   /** Stages a file for the courier, to preview it (answers like a §4 validate). */
   validate(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<ValidateResult> {
-    return this.sessions.validate(this.definition, user, file, undefined, { courier_id: courierId });
+    return this.sessions.validate(
+      this.definition,
+      user,
+      file,
+      { sheet: file.fields.sheet },
+      { courier_id: courierId },
+    );
   }
 
   /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
   async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
     const context = { courier_id: courierId };
-    const staged = await this.sessions.stage(this.definition, user, file, undefined, context, 'direct');
+    const choices = { sheet: file.fields.sheet };
+    const staged = await this.sessions.stage(this.definition, user, file, choices, context, 'direct');
     await this.sessions.discardIfGone(staged.import_id, file.signal);
     try {
       if (staged.error > 0) await this.refuseInvalidRows(staged.import_id);

@@ -48,7 +48,7 @@ export class OneShotImportService {
       this.definition,
       user,
       { path: content.path, signal: content.signal },
-      undefined,
+      { csvOnly: true },
       {},
       'one_shot',
     );

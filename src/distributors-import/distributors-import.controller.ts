@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { AuthUser, Permission } from '../auth/permissions';
 import { CurrentUser, Permissions } from '../common/decorators/auth.decorators';
 import { CsvUpload, CsvUploadFile, DELIMITER_FIELD, UploadedCsv } from '../import-session/csv-upload';
-import { TwoPhaseImportEndpoints, templateOf } from '../import-session/import-endpoints';
+import { TwoPhaseImportEndpoints } from '../import-session/import-endpoints';
 import { twoPhaseImportDocs } from '../import-session/import-docs';
 import { ConfirmImportDto } from '../import-session/import.dto';
 import { ORGANIZATION_FIELDS } from '../organizations/organization.rules';
@@ -20,16 +20,15 @@ export class DistributorsImportController {
     private readonly definition: DistributorsImportDefinition,
   ) {}
 
-  /** The CSV header line to start from. */
+  /** The header to start from: a CSV line, or with `?format=xlsx` a workbook. */
   @Get('template')
   @Permissions(Permission.DistributorImport)
-  @Header('Content-Type', 'text/csv; charset=utf-8')
   @docs.template()
-  template(): string {
-    return templateOf(this.definition);
+  template(@Query('format') format: unknown, @Res({ passthrough: true }) res: Response) {
+    return this.endpoints.template(this.definition, format, res);
   }
 
-  /** Reads and checks a CSV without writing anything; answers every row's status and an `import_id` to confirm. */
+  /** Reads and checks a CSV or XLSX file without writing anything; answers every row's status and an `import_id`. */
   @Post('validate')
   @HttpCode(200)
   @Permissions(Permission.DistributorImport)

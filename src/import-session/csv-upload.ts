@@ -20,7 +20,7 @@ import { closedBeforeAnswer } from '../common/http/answer-signal';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { UploadSpool } from './upload-spool';
 
-/** An uploaded CSV, spooled to a temporary file (deleted when the answer is sent). */
+/** An uploaded CSV or XLSX file, spooled to a temporary file (deleted when the answer is sent). */
 export interface CsvUploadFile {
   path: string;
   fileName: string;
@@ -60,7 +60,7 @@ function multerError(error: MulterError, maxBytes: number): ApiException {
 }
 
 /**
- * Receives one CSV file in the multipart field `file`, streaming it to a temporary file (never into
+ * Receives one CSV or XLSX file in the multipart field `file`, streaming it to a temporary file (never into
  * memory). Bodies over the size limit are refused with 413 from their Content-Length, before they are read,
  * or as soon as the limit is crossed.
  */
@@ -164,8 +164,19 @@ export interface UploadField {
   example: string;
 }
 
+/** The worksheet of a workbook to read, on every file endpoint (API.md §11). */
+export const SHEET_FIELD: Record<string, UploadField> = {
+  sheet: {
+    type: 'string',
+    description:
+      'XLSX only: the worksheet to read, by name or 1-based position. Empty: the first worksheet. Ignored for a CSV.',
+    example: '',
+  },
+};
+
 /**
- * A multipart CSV upload route: the interceptor plus its Swagger description. The file is `format: binary`,
+ * A multipart upload route (a CSV or an `.xlsx` workbook, told apart by content): the interceptor plus its
+ * Swagger description, with the optional `sheet` field of workbooks. The file is `format: binary`,
  * so that Swagger UI shows a file picker, not a text box; 413 and 415 answer in the envelope unless the route
  * documents its own bodies.
  */
@@ -178,8 +189,13 @@ export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
         type: 'object',
         required: [FIELD],
         properties: {
-          [FIELD]: { type: 'string', format: 'binary', description: 'The CSV file' },
+          [FIELD]: {
+            type: 'string',
+            format: 'binary',
+            description: 'The CSV or XLSX file (an .xlsx workbook is recognised by its content)',
+          },
           ...extraFields,
+          ...SHEET_FIELD,
         },
       },
     }),
@@ -202,7 +218,8 @@ export const CsvUpload = (extraFields: Record<string, UploadField> = {}) =>
 export const DELIMITER_FIELD: Record<string, UploadField> = {
   delimiter: {
     type: 'string',
-    description: 'Overrides the detected delimiter: `,` `;` `|` or `tab`. Empty: detected from the header.',
+    description:
+      'CSV only: overrides the detected delimiter: `,` `;` `|` or `tab`. Empty: detected from the header.',
     example: '',
   },
 };

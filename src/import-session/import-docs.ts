@@ -1,7 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { ApiAnswer, ApiEnvelope, ApiError } from '../common/decorators/api-docs.decorators';
 import { ErrorBodyDto } from '../common/http/error-body.dto';
 import { ConfirmResultDto, ConfirmStartedDto, ValidateResultDto } from './import.dto';
+import { LEGACY_MESSAGE } from './workbook/workbook-messages';
+import { XLSX_CONTENT_TYPE } from './workbook/workbook-writer';
 
 const IMPORT_ID = '3f0a1f3e-2b11-4c55-9f5c-6f1c1a528d2e';
 
@@ -54,6 +57,14 @@ const FILE_REFUSED = {
     },
   },
   empty: { summary: 'An empty file', value: { code: 400, message: 'file is empty', data: null } },
+  'legacy workbook': {
+    summary: 'A legacy .xls or a password-protected workbook',
+    value: { code: 400, message: LEGACY_MESSAGE, data: null },
+  },
+  'unknown sheet': {
+    summary: 'A workbook without the worksheet named in `sheet`',
+    value: { code: 400, message: 'the workbook has no sheet "Clients": its sheets are "Sheet1"', data: null },
+  },
   'no file': {
     summary: 'No file in the field "file"',
     value: { code: 400, message: 'file is required: upload a CSV in the field "file"', data: null },
@@ -64,12 +75,27 @@ const FILE_REFUSED = {
 export function twoPhaseImportDocs(label: string, permission: string, templateHeader: string) {
   return {
     template: () =>
-      ApiAnswer(200, {
-        description: 'The header line of the CSV',
-        schema: { type: 'string' },
-        mediaType: 'text/csv',
-        example: `${templateHeader}\r\n`,
-      }),
+      applyDecorators(
+        ApiQuery({
+          name: 'format',
+          required: false,
+          enum: ['csv', 'xlsx'],
+          description:
+            '`csv` (default): the header line; `xlsx`: a workbook whose first row holds the columns',
+        }),
+        ApiResponse({
+          status: 200,
+          description: 'The header line of the CSV, or with `format=xlsx` a workbook holding the header row',
+          content: {
+            'text/csv': { schema: { type: 'string' }, example: `${templateHeader}\r\n` },
+            [XLSX_CONTENT_TYPE]: {
+              schema: { type: 'string', format: 'binary' },
+              example: '(an .xlsx workbook: one worksheet whose first row holds the column names)',
+            },
+          },
+        }),
+        ApiError(400, 'An unknown format', 'format must be csv or xlsx'),
+      ),
     validate: () =>
       applyDecorators(
         ApiValidateAnswer(`${label} import validated`, VALIDATE_EXAMPLE),

@@ -1,13 +1,16 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, StreamableFile } from '@nestjs/common';
 import { Response } from 'express';
 import { AuthUser } from '../auth/permissions';
+import { ApiException } from '../common/http/api.exception';
 import { envelope, Envelope } from '../common/http/envelope';
+import { PassThrough } from 'node:stream';
 import { confirmOptions } from './confirm-options';
 import { CsvUploadFile } from './csv-upload';
 import { ImportDefinition } from './import-definition';
 import { ImportSessionService } from './import-session.service';
 import { ConfirmResult, ValidateResult } from './import-session.types';
 import { ConfirmImportDto } from './import.dto';
+import { writeWorkbook, XLSX_CONTENT_TYPE } from './workbook/workbook-writer';
 
 /** The header line of an import's template. */
 export const templateOf = (definition: ImportDefinition) =>
@@ -21,12 +24,35 @@ export const templateOf = (definition: ImportDefinition) =>
 export class TwoPhaseImportEndpoints {
   constructor(private readonly sessions: ImportSessionService) {}
 
+  /**
+   * The template in the format asked for (`?format=`): the CSV header line (the default), or a workbook whose
+   * first row holds the column names.
+   */
+  template(definition: ImportDefinition, format: unknown, res: Response): string | StreamableFile {
+    const wanted = typeof format === 'string' && format.trim() !== '' ? format.trim().toLowerCase() : 'csv';
+    if (wanted === 'csv') {
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      return templateOf(definition);
+    }
+    if (wanted !== 'xlsx') throw new ApiException(HttpStatus.BAD_REQUEST, 'format must be csv or xlsx');
+    res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
+    res.setHeader('Content-Disposition', `attachment; filename="${definition.entity}-import-template.xlsx"`);
+    const out = new PassThrough();
+    writeWorkbook('template', [definition.columns.map((c) => c.field)], out).catch((error: unknown) =>
+      out.destroy(error as Error),
+    );
+    return new StreamableFile(out);
+  }
+
   async validate(
     definition: ImportDefinition,
     user: AuthUser,
     file: CsvUploadFile,
   ): Promise<Envelope<ValidateResult>> {
-    const result = await this.sessions.validate(definition, user, file, file.fields.delimiter);
+    const result = await this.sessions.validate(definition, user, file, {
+      delimiter: file.fields.delimiter,
+      sheet: file.fields.sheet,
+    });
     return envelope(result, `${definition.label} import validated`);
   }
 

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { CsvDocument } from './csv';
+import { ImportDocument } from './import-document';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
 /** What one user may hold in validated sessions not yet confirmed (README, Reliability). */
@@ -105,11 +105,11 @@ export function stopIfGone(signal: AbortSignal | undefined): void {
  * {@link clientGone}), checked at each batch of records.
  */
 export function guardedDocument(
-  document: CsvDocument,
+  document: ImportDocument,
   budget: StagingBudget,
   quota: ImportQuota,
   signal: AbortSignal | undefined,
-): CsvDocument {
+): ImportDocument {
   const batches = document.batches;
   return {
     ...document,

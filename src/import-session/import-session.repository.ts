@@ -21,7 +21,7 @@ export interface NewSession {
   cellFields: (string | null)[];
   /** How the import was started: `session` (validate → confirm), `direct` or `one_shot`. */
   kind: 'session' | 'direct' | 'one_shot';
-  file: { size: number; sha256: string };
+  file: { size: number; sha256: string; format: 'csv' | 'xlsx' };
 }
 
 /**
@@ -48,9 +48,9 @@ export class ImportSessionRepository {
   async create(manager: EntityManager, session: NewSession): Promise<string> {
     const [{ id }]: { id: string }[] = await manager.query(
       `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
-         fields, cell_fields, expires_at, kind, file_size, file_sha256)
+         fields, cell_fields, expires_at, kind, file_size, file_sha256, file_format)
        VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
-         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12)
+         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12, $13)
        RETURNING id`,
       [
         session.ownerId,
@@ -65,6 +65,7 @@ export class ImportSessionRepository {
         session.kind,
         session.file.size,
         session.file.sha256,
+        session.file.format,
       ],
     );
     return id;

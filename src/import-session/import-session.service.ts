@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CsvFormatError, CsvSource, openCsv } from './csv';
+import { CsvFormatError, CsvSource } from './csv';
 import { mapHeader } from './header-mapping';
 import { PerRowApplier, RowFailure, TransactionalApplier } from './import-apply';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
@@ -14,6 +14,7 @@ import { StoredOptions } from './import-outcomes';
 import { ImportReadsService } from './import-reads.service';
 import { clientGone, guardedDocument, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
 import { fileFacts } from './import-history';
+import { openDocument } from './import-document';
 import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, StagedSession, ValidateResult } from './import-session.types';
 import { cellLayout, markDuplicates, stageRows } from './import-staging';
@@ -36,6 +37,14 @@ const csvError = (error: CsvFormatError) =>
     error.status === 413 ? ImportExceptionCode.FILE_TOO_LARGE : ImportExceptionCode.INVALID_FILE,
     error.message,
   );
+
+/** How the user asked the file to be read: a CSV's delimiter, a workbook's worksheet (raw form fields). */
+export interface FileChoices {
+  delimiter?: string;
+  sheet?: string;
+  /** Text that is CSV whatever it starts with (the one-shot JSON import's `content`). */
+  csvOnly?: boolean;
+}
 
 /** What an all-or-nothing confirm did: every row written, or none, and then the rows that could not be. */
 export type AllOrNothing =
@@ -81,10 +90,10 @@ export class ImportSessionService {
     definition: ImportDefinition,
     user: AuthUser,
     source: CsvSource & { fileName?: string; signal?: AbortSignal },
-    delimiter: string | undefined,
+    choices: FileChoices,
     context: ImportContext = {},
   ): Promise<ValidateResult> {
-    const staged = await this.stage(definition, user, source, delimiter, context, 'session');
+    const staged = await this.stage(definition, user, source, choices, context, 'session');
     return this.reads.validateResult(definition, staged.import_id);
   }
 
@@ -96,7 +105,7 @@ export class ImportSessionService {
     definition: ImportDefinition,
     user: AuthUser,
     source: CsvSource & { fileName?: string; signal?: AbortSignal },
-    delimiter: string | undefined,
+    choices: FileChoices,
     context: ImportContext,
     kind: 'session' | 'direct' | 'one_shot',
   ): Promise<StagedSession> {
@@ -109,8 +118,11 @@ export class ImportSessionService {
     const file = await fileFacts(source);
     let document;
     try {
-      document = await openCsv(source, {
-        delimiter,
+      document = await openDocument(source, {
+        delimiter: choices.delimiter,
+        sheet: choices.sheet,
+        csvOnly: choices.csvOnly,
+        maxUnpackedBytes: this.config.import.maxUnpackedBytes,
         maxRows: this.config.import.maxRows,
         // The reader counts UTF-16 code units: twice the limit holds any cell of maxCellChars characters;
         // the exact count, in characters, is checked per row.
@@ -137,7 +149,7 @@ export class ImportSessionService {
             fields: definition.fields,
             cellFields,
             kind,
-            file,
+            file: { ...file, format: document.format },
           });
           const { staged, lastRow, dropped } = await stageRows(
             manager,

@@ -5,9 +5,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { uuidV7 } from '../common/uuid-v7';
 import { charLength, FieldError } from './field-rules';
-import { CsvDocument, CsvRecord } from './csv';
+import { CsvRecord } from './csv';
 import { HeaderMapping } from './header-mapping';
 import { ImportContext, ImportDefinition, ParsedRow, stagedColumns } from './import-definition';
+import type { ImportDocument } from './import-document';
 
 const ESCAPES = /[\\\n\r\t]/;
 const ESCAPE_ALL = /[\\\n\r\t]/g;
@@ -74,7 +75,8 @@ export function cellLayout(
 
 /**
  * Checks one record with the definition's rules, and the reader's own: a named file's row with the wrong
- * number of cells is `invalid_format`, and a cell over the cell limit is `too_long` whatever the field's rule.
+ * number of cells is `invalid_format`, a cell over the cell limit is `too_long` whatever the field's rule, and
+ * a workbook's error cell (`#N/A`) is `invalid_value`.
  * `cells` is a scratch array, refilled for every record.
  */
 export function parseRecord(
@@ -131,6 +133,15 @@ export function parseRecord(
       (formatErrors ??= []).push({ field: 'row', message: 'invalid_encoding' });
     }
   }
+  if (record.errorCells !== undefined) {
+    for (let j = 0; j < columnCells.length; j++) {
+      const at = columnCells[j];
+      if (at < 0 || !record.errorCells.includes(at)) continue;
+      const field = definition.columns[j].field;
+      parsed.errors = parsed.errors.filter((e) => e.field !== field);
+      (formatErrors ??= []).push({ field, message: 'invalid_value', values: [source[at]] });
+    }
+  }
   if (formatErrors) parsed.errors = [...formatErrors, ...parsed.errors];
   return parsed;
 }
@@ -174,7 +185,7 @@ export async function stageRows(
   manager: EntityManager,
   sessionId: string,
   definition: ImportDefinition,
-  document: CsvDocument,
+  document: ImportDocument,
   layout: CellLayout,
   context: ImportContext,
   maxCellChars: number,

@@ -13,11 +13,13 @@ import {
 import { Authenticated, CurrentUser } from '../common/decorators/auth.decorators';
 import { envelope, Envelope } from '../common/http/envelope';
 import { writeErrorsCsv } from './errors-csv';
+import { writeErrorsXlsx } from './errors-xlsx';
 import { historyItem } from './import-history';
 import { ImportHistoryRepository } from './import-history.repository';
 import { ImportReadsService } from './import-reads.service';
 import { ImportRowView, SessionView } from './import-session.types';
 import { ImportRowDto, ImportRowsQueryDto, SessionViewDto } from './import.dto';
+import { XLSX_CONTENT_TYPE } from './workbook/workbook-writer';
 
 @ApiTags('imports')
 @Controller('imports')
@@ -80,6 +82,31 @@ export class ImportsController {
     res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.csv"`);
     const out = new PassThrough();
     writeErrorsCsv(session.header, this.reads.errorRows(session), out).catch((error: unknown) =>
+      out.destroy(error as Error),
+    );
+    return new StreamableFile(out);
+  }
+
+  /** The rows to fix as an `.xlsx` workbook: the same columns as errors.csv, every cell a string. */
+  @Get(':id/errors.xlsx')
+  @ApiAnswer(200, {
+    description:
+      'An .xlsx download (`Content-Disposition: attachment`): one worksheet, the original columns plus `errors`; ' +
+      'every cell is a string, never a formula',
+    schema: { type: 'string', format: 'binary' },
+    mediaType: XLSX_CONTENT_TYPE,
+    example: '(an .xlsx workbook: the header row plus errors, then one row per row to fix)',
+  })
+  async errorsXlsx(
+    @CurrentUser() user: AuthUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const session = await this.reads.readable(user, id);
+    res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
+    res.setHeader('Content-Disposition', `attachment; filename="import-${id}-errors.xlsx"`);
+    const out = new PassThrough();
+    writeErrorsXlsx(session.header, this.reads.errorRows(session), out).catch((error: unknown) =>
       out.destroy(error as Error),
     );
     return new StreamableFile(out);

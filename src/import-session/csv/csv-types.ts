@@ -20,6 +20,8 @@ export interface CsvRecord {
   overlong?: number[];
   /** Indexes of cells that held bytes which are not valid UTF-8, in a UTF-8 file (API.md §3). */
   invalidBytes?: number[];
+  /** Indexes of a workbook's error cells (`#N/A`, `#DIV/0!`): each is an `invalid_value` of its field (API.md §11). */
+  errorCells?: number[];
 }
 
 export interface CsvDocument {
