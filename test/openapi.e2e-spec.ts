@@ -219,14 +219,16 @@ describe('the OpenAPI document (openapi.json)', () => {
     expect(problems).toEqual([]);
   });
 
-  it('describes the CSV downloads as text/csv, and their errors as JSON', () => {
-    for (const path of [
-      '/api/imports/{id}/errors.csv',
-      '/api/customers/import/template',
-      '/api/distributors/import/template',
-    ]) {
+  it('describes the downloads as text/csv or a workbook, and their errors as JSON', () => {
+    const workbook = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    for (const [path, types] of [
+      ['/api/imports/{id}/errors.csv', ['text/csv']],
+      ['/api/imports/{id}/errors.xlsx', [workbook]],
+      ['/api/customers/import/template', ['text/csv', workbook]],
+      ['/api/distributors/import/template', ['text/csv', workbook]],
+    ] as const) {
       const responses = document.paths[path].get.responses;
-      expect(Object.keys(responses['200'].content)).toEqual(['text/csv']);
+      expect(Object.keys(responses['200'].content)).toEqual(types);
       expect(Object.keys(responses['401'].content)).toEqual(['application/json']);
     }
     expect(Object.keys(document.paths['/api/imports/{id}/errors.csv'].get.responses['404'].content)).toEqual([

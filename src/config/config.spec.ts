@@ -35,6 +35,13 @@ describe('config', () => {
     expect(loadConfig({ DATA_DIR: dir }).jwt.secret).toBe(config.jwt.secret);
   });
 
+  it('gives each user 10 unconfirmed sessions and twice the rows limit of staged rows by default', () => {
+    const quota = (env: Record<string, string>) => loadConfig({ DATA_DIR: dataDir(), ...env }).import;
+    expect(quota({})).toMatchObject({ maxOpenSessions: 10, maxStagedRows: 2_000_000 });
+    expect(quota({ IMPORT_MAX_ROWS: '500' })).toMatchObject({ maxStagedRows: 1000 });
+    expect(quota({ IMPORT_MAX_STAGED_ROWS: '42' })).toMatchObject({ maxStagedRows: 42 });
+  });
+
   it.each([
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535 (got "70000")'],
     [{ IMPORT_SESSION_TTL: 'soon' }, 'IMPORT_SESSION_TTL must be a duration'],

@@ -278,8 +278,8 @@ export function loadConfig(
       purgeIntervalMs: duration(env, 'IMPORT_PURGE_INTERVAL', '5m', 1000),
       historyRetentionMs: duration(env, 'IMPORT_HISTORY_RETENTION', '90d', 1000),
       maxOpenSessions: int(env, 'IMPORT_MAX_OPEN_SESSIONS', 10, 1, 100_000),
-      // One file of the largest size, by default: a user can always validate it once nothing else is open.
-      maxStagedRows: int(env, 'IMPORT_MAX_STAGED_ROWS', maxRows, 1, 1_000_000_000),
+      // Two files of the largest size, by default: one can be validated again before the first is confirmed.
+      maxStagedRows: int(env, 'IMPORT_MAX_STAGED_ROWS', 2 * maxRows, 1, 1_000_000_000),
     },
   };
 }
