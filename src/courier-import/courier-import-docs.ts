@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiAnswer } from '../common/decorators/api-docs.decorators';
-import { ApiValidateAnswer } from '../import-session/import-docs';
+import { ApiValidateAnswer, QUOTA_DESCRIPTION, QUOTA_MESSAGE } from '../import-session/import-docs';
 import { CourierImportErrorDto, CourierImportSuccessDto } from './courier-import.dto';
 
 const refused = (status: number, description: string, message: string) =>
@@ -95,6 +95,9 @@ export const courierSuccessDoc = (example: CourierImportSuccessDto) =>
 
 /** The courier validate: answers like the validate of API.md §4, with the courier rows (§7). */
 export const courierValidateDocs = () =>
+  applyDecorators(refused(429, QUOTA_DESCRIPTION, QUOTA_MESSAGE), courierValidateAnswer());
+
+const courierValidateAnswer = () =>
   ApiValidateAnswer('courier customer import validated', {
     import_id: '3f0a1f3e-2b11-4c55-9f5c-6f1c1a528d2e',
     total_rows: 3,

@@ -9,6 +9,14 @@ import { XLSX_CONTENT_TYPE } from './workbook/workbook-writer';
 const IMPORT_ID = '3f0a1f3e-2b11-4c55-9f5c-6f1c1a528d2e';
 
 /** A validate answer's `data`: one valid row, one warning (the VAT exists), one error. */
+/** 429 of a validate over the user's quota (README, Security). */
+export const QUOTA_DESCRIPTION =
+  'The user holds IMPORT_MAX_OPEN_SESSIONS validated imports not yet confirmed, or their IMPORT_MAX_STAGED_ROWS ' +
+  'rows; nothing was staged. `Retry-After`: seconds until the first of them expires.';
+export const QUOTA_MESSAGE =
+  'you hold 10 validated imports that are not confirmed, the most one user may: confirm them, or retry when ' +
+  'the first expires in 1234 s';
+
 export const VALIDATE_EXAMPLE = {
   import_id: IMPORT_ID,
   total_rows: 3,
@@ -103,6 +111,11 @@ export function twoPhaseImportDocs(label: string, permission: string, templateHe
           description: 'The file cannot be imported (the message says why); nothing was kept',
           schema: ErrorBodyDto,
           examples: FILE_REFUSED,
+        }),
+        ApiError(429, QUOTA_DESCRIPTION, QUOTA_MESSAGE, {
+          retry_after_seconds: 1234,
+          open_sessions: 10,
+          staged_rows: 52000,
         }),
       ),
     confirm: () =>

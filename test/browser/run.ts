@@ -274,6 +274,20 @@ async function flow(ui: SwaggerUi, service: ServiceProcess, steps: Steps): Promi
     });
     await shot(op);
   });
+
+  await steps.run('courier import of an Excel workbook with the file picker', async (shot) => {
+    const { op, body } = await uploadWithPicker(
+      ui,
+      '/api/courier-customers/import',
+      'courier-customers.xlsx',
+    );
+    assert.deepEqual(body, {
+      status: 'success',
+      message: 'Successfully processed 2 records (Upsert complete).',
+      data: { processed: 2, created: 2, updated: 0, unchanged: 0, skipped_rows: [] },
+    });
+    await shot(op);
+  });
 }
 
 async function main(): Promise<number> {

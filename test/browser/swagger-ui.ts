@@ -28,8 +28,9 @@ export class SwaggerUi {
       .filter({ has: this.page.locator(`.opblock-summary-path[data-path="${path}"]`) });
     if ((await block.count()) !== 1) throw new Error(`${method} ${path} is not shown exactly once`);
     if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary').click();
-    const tryOut = block.locator('button.try-out__btn');
-    if ((await tryOut.textContent())?.trim() === 'Try it out') await tryOut.click();
+    // Once tried, the block shows Cancel (and Reset after an execution) instead of Try it out.
+    const tryOut = block.locator('button.try-out__btn', { hasText: 'Try it out' });
+    if ((await tryOut.count()) === 1) await tryOut.click();
     await block.locator('button.execute').waitFor();
     return new Operation(block);
   }
