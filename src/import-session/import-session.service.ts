@@ -163,6 +163,8 @@ export class ImportSessionService {
           // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
           // session for a few rows and picks nested loops that are quadratic in the file.
           if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+          // The look-ups join the whole session to the records: room to hash them in memory, not in batches on disk.
+          if (staged >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem = '64MB'`);
           await markDuplicates(manager, id, definition);
           stopIfGone(signal);
           await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
