@@ -56,7 +56,7 @@ describe("a user's share of the staging area, and validates whose client went aw
     await validate(t, manager, 'customers', file(1, 4)).expect(200);
   });
 
-  it('429 when the file would bring the unconfirmed staged rows over IMPORT_MAX_STAGED_ROWS; 413 for a file over it alone', async () => {
+  it('429 when the file would bring the unconfirmed staged rows over IMPORT_MAX_STAGED_ROWS; 400 for a file over it alone', async () => {
     await validate(t, manager, 'customers', file(6)).expect(200);
     const rowsBefore = await stagedRows();
     const refused = await validate(t, manager, 'customers', file(5, 100)).expect(429);
@@ -66,8 +66,8 @@ describe("a user's share of the staging area, and validates whose client went aw
     expect(await sessions()).toBe(1);
     await validate(t, manager, 'customers', file(4, 200)).expect(200);
 
-    const alone = await validate(t, other, 'customers', file(11, 300)).expect(413);
-    expect(alone.body.message).toBe('file has more than 10 data rows, the most one user may stage');
+    const alone = await validate(t, other, 'customers', file(11, 300)).expect(400);
+    expect(alone.body.message).toBe('too many rows: the limit is 10 data rows staged by one user');
   });
 
   it('the courier preview counts, in its own body; the direct courier import leaves nothing open and is not refused', async () => {

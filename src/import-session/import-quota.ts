@@ -78,8 +78,8 @@ function overBudget(budget: StagingBudget, quota: ImportQuota): ImportException 
   const held = quota.maxStagedRows - budget.rows;
   if (held === 0) {
     return new ImportException(
-      ImportExceptionCode.FILE_TOO_LARGE,
-      `file has more than ${quota.maxStagedRows} data rows, the most one user may stage`,
+      ImportExceptionCode.INVALID_FILE,
+      `too many rows: the limit is ${quota.maxStagedRows} data rows staged by one user`,
     );
   }
   return new ImportException(
