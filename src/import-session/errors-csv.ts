@@ -24,19 +24,27 @@ export function describeErrors(errors: unknown[]): string {
     .join('; ');
 }
 
+/** The lines of an error report: the original columns plus `errors`, each row as wide as the header. */
+export async function* errorReportLines(
+  header: string[],
+  rows: AsyncIterable<{ raw: string[]; errors: unknown[] }>,
+): AsyncGenerator<string[]> {
+  const width = header.length;
+  yield [...header, 'errors'];
+  for await (const row of rows) {
+    const cells = Array.from({ length: width }, (_, i) => row.raw[i] ?? '');
+    yield [...cells, describeErrors(row.errors)];
+  }
+}
+
 /** Writes the rows that need fixing as CSV: the original columns plus `errors`, formulas neutralised. */
 export async function writeErrorsCsv(
   header: string[],
   rows: AsyncIterable<{ raw: string[]; errors: unknown[] }>,
   out: Writable,
 ): Promise<void> {
-  const width = header.length;
   async function* lines() {
-    yield [...header, 'errors'].map(neutralizeFormula);
-    for await (const row of rows) {
-      const cells = Array.from({ length: width }, (_, i) => row.raw[i] ?? '');
-      yield [...cells, describeErrors(row.errors)].map(neutralizeFormula);
-    }
+    for await (const line of errorReportLines(header, rows)) yield line.map(neutralizeFormula);
   }
   await pipeline(Readable.from(lines()), format({ headers: false, quoteColumns: true }), out);
 }
