@@ -23,11 +23,10 @@ type OneShotRequest = Request & { content?: ContentField };
  */
 @Injectable()
 export class OneShotBodyInterceptor implements NestInterceptor {
-  private readonly spool: UploadSpool;
-
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.spool = new UploadSpool(config.dataDir);
-  }
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly spool: UploadSpool,
+  ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = context.switchToHttp().getRequest<OneShotRequest>();

@@ -68,8 +68,10 @@ function multerError(error: MulterError, maxBytes: number): ApiException {
 export class CsvUploadInterceptor implements NestInterceptor {
   private readonly upload: ReturnType<ReturnType<typeof multer>['single']>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    const spool = new UploadSpool(config.dataDir);
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    spool: UploadSpool,
+  ) {
     this.upload = multer({
       storage: multer.diskStorage({
         destination: spool.dir,

@@ -12,6 +12,7 @@ import { ImportSessionService } from './import-session.service';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportsController } from './imports.controller';
 import { ImportHistoryController } from './import-history.controller';
+import { UploadSpool } from './upload-spool';
 
 /** The shared core of every import. */
 @Module({
@@ -26,6 +27,12 @@ import { ImportHistoryController } from './import-history.controller';
     ImportSessionService,
     TwoPhaseImportEndpoints,
     CsvUploadInterceptor,
+    // One spool a process: it empties what crashed processes left at boot, once.
+    {
+      provide: UploadSpool,
+      useFactory: (config: AppConfig) => new UploadSpool(config.dataDir),
+      inject: [APP_CONFIG],
+    },
     {
       provide: ImportWorkLimiter,
       useFactory: (config: AppConfig) => ImportWorkLimiter.forPool(config.databasePoolSize),
@@ -39,6 +46,7 @@ import { ImportHistoryController } from './import-history.controller';
     ImportSessionService,
     TwoPhaseImportEndpoints,
     CsvUploadInterceptor,
+    UploadSpool,
   ],
 })
 export class ImportSessionModule {}
