@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { RawBodyException } from '../common/http/api.exception';
-import { setErrorHeaders } from '../common/http/domain.exception';
 import { ImportException, ImportExceptionCode } from '../import-session/import.exception';
 import { FAILED } from './one-shot-import.service';
 
@@ -19,12 +18,6 @@ export class OneShotExceptionFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request & { id?: string }>();
     if (exception instanceof RawBodyException) {
       res.status(exception.getStatus()).json(exception.getResponse());
-    } else if (
-      exception instanceof ImportException &&
-      exception.code === ImportExceptionCode.QUOTA_EXCEEDED
-    ) {
-      setErrorHeaders(res, exception);
-      res.status(exception.httpStatus).json({ error: exception.message });
     } else if (exception instanceof ImportException) {
       const status = exception.code === ImportExceptionCode.FILE_TOO_LARGE ? 413 : 400;
       res.status(status).json({ error: FAILED, errors: [{ message: exception.message }] });
