@@ -43,7 +43,6 @@ export class CourierImportService {
     const context = { courier_id: courierId };
     const choices = { sheet: file.fields.sheet };
     const staged = await this.sessions.stage(this.definition, user, file, choices, context, 'direct');
-    await this.sessions.discardIfGone(staged.import_id, file.signal);
     try {
       if (staged.error > 0) await this.refuseInvalidRows(staged.import_id);
       return await this.apply(user, staged.import_id);

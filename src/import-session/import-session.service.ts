@@ -187,7 +187,7 @@ export class ImportSessionService {
    * Deletes a validated session, rows and record, whose client went away before its answer, and throws
    * {@link clientGone}: nobody has its id.
    */
-  async discardIfGone(sessionId: string, signal: AbortSignal | undefined): Promise<void> {
+  private async discardIfGone(sessionId: string, signal: AbortSignal | undefined): Promise<void> {
     if (!signal?.aborted) return;
     await this.store.discard(sessionId);
     this.logger.log({ importId: sessionId }, 'validated import discarded: its client went away');
