@@ -196,6 +196,46 @@ describe('changes of warning rows and unchanged records', () => {
     });
   });
 
+  it('compares with and updates the oldest live record of a VAT that several records share', async () => {
+    const ids = (
+      await t.dataSource.query<{ id: string }[]>(
+        `INSERT INTO customers (company_name, vat_number, city, created_at, archived_at) VALUES
+           ('Archived oldest', 'IT9', 'Roma', '2019-01-01', '2019-06-01'),
+           ('Live newer', 'IT9', 'Torino', '2021-01-01', NULL),
+           ('Live older', ' it9 ', 'Bari', '2020-01-01', NULL),
+           ('Live newest', 'IT9', 'Genova', '2022-01-01', NULL)
+         RETURNING id`,
+      )
+    ).map((r) => r.id);
+    await t.dataSource.query(`UPDATE customers SET updated_at = '2020-01-01T00:00:00Z'`);
+    const res = await validate(
+      t,
+      admin,
+      'customers',
+      csv('company_name,vat_number,city', 'New name,IT9,Bari'),
+    ).expect(200);
+    expect((res.body.data.rows as Row[])[0]).toMatchObject({
+      status: 'warning',
+      changes: { company_name: { from: 'Live older', to: 'New name' } },
+    });
+
+    const done = await confirm(t, admin, 'customers', {
+      import_id: res.body.data.import_id,
+      override: true,
+    }).expect(200);
+    expect(done.body.data.results).toEqual([{ row_number: 2, status: 'updated', id: ids[2] }]);
+    const names = await t.dataSource.query<{ company_name: string }[]>(
+      `SELECT company_name FROM customers ORDER BY created_at`,
+    );
+    expect(names.map((r) => r.company_name)).toEqual([
+      'Archived oldest',
+      'New name',
+      'Live newer',
+      'Live newest',
+    ]);
+    expect(await rewritten()).toBe(1);
+  });
+
   it('the one-shot import counts unchanged rows and does not rewrite them', async () => {
     const post = (content: string) =>
       request(t.http).post('/api/customers/import').set(bearer(admin)).send({ content });

@@ -26,10 +26,13 @@ export function assignSql(columns: readonly ComparedColumn[], t: string, r: stri
 
 /** True when the record `t` differs from what the staged row `r` would write (`IS DISTINCT FROM`). */
 export function changedSql(columns: readonly ComparedColumn[], t: string, r: string): Sql {
-  if (columns.length === 0) return sql`false`;
+  return columns.length === 0 ? sql`false` : sql.raw(changedText(columns, t, r));
+}
+
+function changedText(columns: readonly ComparedColumn[], t: string, r: string): string {
   const record = columns.map((c) => `${t}.${c.column}`).join(', ');
   const staged = columns.map((c) => c.value(t, r)).join(', ');
-  return sql.raw(`ROW(${record}) IS DISTINCT FROM ROW(${staged})`);
+  return `ROW(${record}) IS DISTINCT FROM ROW(${staged})`;
 }
 
 /**
@@ -43,5 +46,6 @@ export function changesSql(columns: readonly ComparedColumn[], t: string, r: str
     const to = c.value(t, r);
     return `CASE WHEN ${from} IS DISTINCT FROM ${to} THEN jsonb_build_object(${q(c.field)}, jsonb_build_object('from', ${from}, 'to', ${to})) ELSE '{}'::jsonb END`;
   });
-  return sql.raw(`NULLIF(${parts.join(' || ')}, '{}'::jsonb)`);
+  // One row comparison first: most matched rows of a re-import are unchanged, and build nothing.
+  return sql.raw(`CASE WHEN ${changedText(columns, t, r)} THEN ${parts.join(' || ')} END`);
 }
