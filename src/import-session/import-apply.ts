@@ -177,12 +177,21 @@ async function applyOneByOne(
 }
 
 /**
+ * Plans a batch's look-ups of records by id as what they are: a few thousand primary key look-ups in pages
+ * that are in memory. With the default cost of a random page read (4, for spinning disks), a batch of a
+ * session of a few hundred thousand rows was planned as a scan of the whole written table, two per batch:
+ * an identical re-import of 300,000 customers took 6 s to confirm instead of 1.5 s.
+ */
+const LOOKUP_COSTS = 'SET LOCAL random_page_cost = 1.1';
+
+/**
  * A batch of the per-row strategy commits without waiting for its WAL flush. A database crash can then lose
  * the last batches, but each one whole (its rows and its place in the session together), so a later confirm
  * applies them again; the session's completion is a normal commit, which flushes everything before the
- * answer.
+ * answer. One round trip with {@link LOOKUP_COSTS}.
  */
-const relaxCommit = (manager: EntityManager) => manager.query('SET LOCAL synchronous_commit = off');
+const relaxCommit = (manager: EntityManager) =>
+  manager.query(`SET LOCAL synchronous_commit = off; ${LOOKUP_COSTS}`);
 
 function scopeOf(session: SessionRecord, options: StoredOptions, from: number, to: number): ApplyScope {
   return {
@@ -333,6 +342,8 @@ export class TransactionalApplier {
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await assertClaim(manager, session, token);
+      // A file of one batch looks its records up once: it goes without the extra round trip.
+      if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
       let written = 0;
       let rowByRow = false;
       let batchCounts: BatchCounts | undefined;

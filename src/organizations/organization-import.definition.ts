@@ -146,8 +146,10 @@ export abstract class OrganizationImport implements ImportDefinition {
   updateTargets(scope: ApplyScope): Sql | null {
     if (!scope.options.override) return null;
     const table = sql.raw(this.table);
+    // One primary key look-up per staged row (LIMIT 1 keeps it one): a join, planned on a batch of a few
+    // thousand rows, read the whole table for each batch of a large session.
     return sql`SELECT src.row_number, t.id FROM import_rows src
-      JOIN ${table} t ON t.id = src.match_id AND t.archived_at IS NULL
+      CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = src.match_id AND t.archived_at IS NULL LIMIT 1) t
       WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
         AND ${changedSql(this.compared(scope.present), 't', 'src')}`;
   }
