@@ -291,6 +291,10 @@ class RolledBack extends Error {
   }
 }
 
+/** The rows that could not be written, when `error` rolled an all-or-nothing transaction back for them. */
+export const rolledBackFailures = (error: unknown): RowFailure[] | undefined =>
+  error instanceof RolledBack ? error.failures : undefined;
+
 /**
  * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
  * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
@@ -333,51 +337,68 @@ export class TransactionalApplier {
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await assertClaim(manager, session, token);
-      let written = 0;
-      let rowByRow = false;
-      let batchCounts: BatchCounts | undefined;
-      for (let from = 2; from <= session.last_row; from += size) {
-        const scope = scopeOf(session, options, from, from + size);
-        await rejectResolutions(manager, scope, options.rejected ?? {});
-        // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
-        // cannot be written; the whole transaction is rolled back at the end all the same.
-        await manager.query('SAVEPOINT import_batch');
-        try {
-          const wrote = await applyWithLineage(manager, definition, scope);
-          batchCounts = await countBatch(manager, session, scope);
-          checkWritten(wrote, batchCounts);
-          await manager.query('RELEASE SAVEPOINT import_batch');
-          written += wrote;
-        } catch (error) {
-          if (isFatalForConfirm(error)) throw error;
-          await manager.query('ROLLBACK TO SAVEPOINT import_batch');
-          rowByRow = true;
-          written += await applyOneByOne(manager, definition, session, scope);
-        }
-        await recordCreated(manager, scope);
-      }
-      // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
-      // failed; the two statements below would only say so again.
-      const whole = session.last_row < 2 + size && !rowByRow ? batchCounts : undefined;
-      const counts =
-        whole ??
-        (await countBatch(
-          manager,
-          session,
-          scopeOf(session, options, 2, session.last_row + 1),
-          ALL_ROWS_WITH_OUTCOMES,
-        ));
-      if (!whole) checkWritten(written, counts);
-      await fence(manager, session, token, this.settings.leaseMs, null, counts);
-      if (!whole) {
-        const failures: RowFailure[] = await manager.query(
-          `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
-           ORDER BY row_number LIMIT 1000`,
-          [session.id],
-        );
-        if (failures.length > 0) throw new RolledBack(failures);
-      }
-      await complete(manager);
+      await this.applyIn(manager, definition, session, token, options, complete, size);
     });
+  }
+
+  /**
+   * Applies every row of a session claimed by `token` in `manager`'s transaction, and completes it. When a
+   * row cannot be written, throws {@link RolledBack} (see {@link rolledBackFailures}): the caller's
+   * transaction must then be rolled back.
+   */
+  async applyIn(
+    manager: EntityManager,
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+    complete: (manager: EntityManager) => Promise<void>,
+    size = this.settings.batchSize,
+  ): Promise<void> {
+    let written = 0;
+    let rowByRow = false;
+    let batchCounts: BatchCounts | undefined;
+    for (let from = 2; from <= session.last_row; from += size) {
+      const scope = scopeOf(session, options, from, from + size);
+      await rejectResolutions(manager, scope, options.rejected ?? {});
+      // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
+      // cannot be written; the whole transaction is rolled back at the end all the same.
+      await manager.query('SAVEPOINT import_batch');
+      try {
+        const wrote = await applyWithLineage(manager, definition, scope);
+        batchCounts = await countBatch(manager, session, scope);
+        checkWritten(wrote, batchCounts);
+        await manager.query('RELEASE SAVEPOINT import_batch');
+        written += wrote;
+      } catch (error) {
+        if (isFatalForConfirm(error)) throw error;
+        await manager.query('ROLLBACK TO SAVEPOINT import_batch');
+        rowByRow = true;
+        written += await applyOneByOne(manager, definition, session, scope);
+      }
+      await recordCreated(manager, scope);
+    }
+    // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
+    // failed; the two statements below would only say so again.
+    const whole = session.last_row < 2 + size && !rowByRow ? batchCounts : undefined;
+    const counts =
+      whole ??
+      (await countBatch(
+        manager,
+        session,
+        scopeOf(session, options, 2, session.last_row + 1),
+        ALL_ROWS_WITH_OUTCOMES,
+      ));
+    if (!whole) checkWritten(written, counts);
+    await fence(manager, session, token, this.settings.leaseMs, null, counts);
+    if (!whole) {
+      const failures: RowFailure[] = await manager.query(
+        `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
+         ORDER BY row_number LIMIT 1000`,
+        [session.id],
+      );
+      if (failures.length > 0) throw new RolledBack(failures);
+    }
+    await complete(manager);
   }
 }

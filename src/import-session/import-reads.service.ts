@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
@@ -232,8 +232,12 @@ export class ImportReadsService {
    * The problems of a session's `error` rows, in row order, at most `limit`, and how many rows have any: what
    * an all-or-nothing import refuses a file with.
    */
-  async rowProblems(importId: string, limit: number): Promise<{ problems: RowProblem[]; rows: number }> {
-    const problems: RowProblem[] = await this.dataSource.query(
+  async rowProblems(
+    importId: string,
+    limit: number,
+    runner: DataSource | EntityManager = this.dataSource,
+  ): Promise<{ problems: RowProblem[]; rows: number }> {
+    const problems: RowProblem[] = await runner.query(
       `SELECT r.row_number, e ->> 'field' AS field, e ->> 'message' AS message
        FROM import_rows r, jsonb_array_elements(r.errors) e
        WHERE r.session_id = $1 AND r.status = 'error'
@@ -241,7 +245,7 @@ export class ImportReadsService {
       [importId, limit],
     );
     if (problems.length === 0) return { problems, rows: 0 };
-    const [{ rows }]: { rows: number }[] = await this.dataSource.query(
+    const [{ rows }]: { rows: number }[] = await runner.query(
       `SELECT count(*)::int AS rows FROM import_rows WHERE session_id = $1 AND status = 'error'`,
       [importId],
     );

@@ -9,6 +9,12 @@ import { SessionRecord, StagedCounts } from './import-session.types';
 /** A session row as read: every column, and whether a validated session has expired. */
 const SESSION_COLUMNS = `*, (status = 'expired' OR (status = 'validated' AND expires_at <= now())) AS expired`;
 
+/** A session created already claimed by its confirm, for an import staged and applied in one transaction. */
+export interface ClaimAtCreation {
+  token: string;
+  options: StoredOptions;
+}
+
 /** What a validate stores about a new session before its rows. */
 export interface NewSession {
   ownerId: string;
@@ -22,6 +28,8 @@ export interface NewSession {
   /** How the import was started: `session` (validate → confirm), `direct` or `one_shot`. */
   kind: 'session' | 'direct' | 'one_shot';
   file: { size: number; sha256: string; format: 'csv' | 'xlsx' };
+  /** A session staged and applied in one transaction is created `confirming`, claimed by its confirm. */
+  claim?: ClaimAtCreation;
 }
 
 /**
@@ -44,13 +52,21 @@ export class ImportSessionRepository {
     return rows[0];
   }
 
-  /** A new `validated` session, in the validate's transaction; answers its id. */
+  /**
+   * A new `validated` session, in the validate's transaction (or a `confirming` one, claimed as
+   * {@link claim} would, when its confirm runs in the same transaction); answers its id.
+   */
   async create(manager: EntityManager, session: NewSession): Promise<string> {
+    const { claim } = session;
     const [{ id }]: { id: string }[] = await manager.query(
       `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
-         fields, cell_fields, expires_at, kind, file_size, file_sha256, file_format)
-       VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
-         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12, $13)
+         fields, cell_fields, expires_at, kind, file_size, file_sha256, file_format,
+         claim_token, options, batch_size, confirmed_at, lease_until)
+       VALUES ($1, $2, CASE WHEN $14::uuid IS NULL THEN 'validated' ELSE 'confirming' END, $3, $4, $5, $6, $7, $8,
+         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12, $13,
+         $14::uuid, $15::jsonb, $16::int, CASE WHEN $14::uuid IS NULL THEN NULL ELSE now() END,
+         CASE WHEN $14::uuid IS NULL THEN NULL
+           ELSE now() + make_interval(secs => $17::double precision / 1000) END)
        RETURNING id`,
       [
         session.ownerId,
@@ -66,6 +82,10 @@ export class ImportSessionRepository {
         session.file.size,
         session.file.sha256,
         session.file.format,
+        claim?.token ?? null,
+        claim ? JSON.stringify(claim.options) : null,
+        claim ? this.config.import.batchSize : null,
+        this.config.import.confirmLeaseMs,
       ],
     );
     return id;
@@ -73,14 +93,14 @@ export class ImportSessionRepository {
 
   /**
    * Stores what staging found out about the file (the records too short to import, the last row number) and
-   * the per-status counters of its rows once they are analysed; answers the counters.
+   * the per-status counters of its rows once they are analysed; answers the counters and the session.
    */
   async count(
     manager: EntityManager,
     sessionId: string,
     staging: { dropped: number[]; lastRow: number },
-  ): Promise<StagedCounts> {
-    const [counts] = rowsOf<StagedCounts>(
+  ): Promise<{ counts: StagedCounts; session: SessionRecord }> {
+    const [row] = rowsOf<StagedCounts & SessionRecord>(
       await manager.query(
         `UPDATE import_sessions s SET
            total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
@@ -96,11 +116,12 @@ export class ImportSessionRepository {
            FROM import_rows WHERE session_id = $1
          ) c
          WHERE s.id = $1
-         RETURNING c.total, c.valid, c.error`,
+         RETURNING s.*, false AS expired, c.total, c.valid, c.error`,
         [sessionId, JSON.stringify(staging.dropped), staging.lastRow],
       ),
     );
-    return counts;
+    const { total, valid, error, ...session } = row;
+    return { counts: { total, valid, error }, session };
   }
 
   /**
