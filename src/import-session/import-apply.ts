@@ -17,6 +17,8 @@ import { applyWithLineage, recordCreated } from './import-lineage';
 export interface ApplySettings {
   batchSize: number;
   leaseMs: number;
+  /** How long a completed session stays readable. */
+  sessionTtlMs: number;
   /** Batches a per-row confirm writes at the same time, each in its own transaction. */
   workers: number;
   /** Every transaction of a confirm runs under it. */
@@ -104,7 +106,9 @@ async function countBatch(
 /**
  * Renews the confirm's claim and adds the batch to its session, at the end of the batch's transaction: a
  * confirm whose lease lapsed and was taken over finds another token, and its whole batch is rolled back, so
- * no row is ever applied twice. The session row stays locked only for the commit that follows.
+ * no row is ever applied twice. The session row stays locked only for the commit that follows. With
+ * `completeTtlMs`, the session is completed by the same statement (it stays readable that long); answers
+ * the session as it is now.
  */
 async function fence(
   manager: EntityManager,
@@ -113,16 +117,22 @@ async function fence(
   leaseMs: number,
   batch: number | null,
   counts: BatchCounts,
-): Promise<void> {
-  const renewed = rowsOf(
+  completeTtlMs: number | null = null,
+): Promise<SessionRecord> {
+  const renewed = rowsOf<SessionRecord>(
     await manager.query(
       `UPDATE import_sessions SET
-         lease_until = now() + make_interval(secs => $3::double precision / 1000),
+         lease_until = CASE WHEN $10::double precision IS NULL
+           THEN now() + make_interval(secs => $3::double precision / 1000) END,
          applied_batches = CASE WHEN $4::int IS NULL THEN applied_batches ELSE applied_batches || $4::int END,
          applied_rows = applied_rows + $5, created_rows = created_rows + $6, updated_rows = updated_rows + $7,
-         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9
+         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9,
+         status = CASE WHEN $10::double precision IS NULL THEN status ELSE 'completed' END,
+         completed_at = CASE WHEN $10::double precision IS NULL THEN completed_at ELSE now() END,
+         expires_at = CASE WHEN $10::double precision IS NULL THEN expires_at
+           ELSE now() + make_interval(secs => $10::double precision / 1000) END
        WHERE id = $1 AND claim_token = $2 AND ($4::int IS NULL OR NOT ($4::int = ANY(applied_batches)))
-       RETURNING id`,
+       RETURNING *, false AS expired`,
       [
         session.id,
         token,
@@ -133,10 +143,12 @@ async function fence(
         counts.updated,
         counts.skipped,
         counts.failed,
+        completeTtlMs,
       ],
     ),
   );
   if (renewed.length === 0) throw new LeaseLostError();
+  return renewed[0];
 }
 
 /**
@@ -308,43 +320,34 @@ export class TransactionalApplier {
     private readonly settings: ApplySettings,
   ) {}
 
+  /**
+   * Applies and completes a claimed session in its own transaction: answers the completed session, or the
+   * rows that could not be written (nothing was written then).
+   */
   async run(
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-    complete: (manager: EntityManager) => Promise<void>,
-  ): Promise<RowFailure[]> {
-    const size = this.settings.batchSize;
+  ): Promise<{ completed?: SessionRecord; failures: RowFailure[] }> {
     try {
-      await this.settings.limiter.run(() =>
-        this.transaction(definition, session, token, options, size, complete),
+      const completed = await this.settings.limiter.run(() =>
+        this.dataSource.transaction(async (manager) => {
+          await assertClaim(manager, session, token);
+          return this.applyIn(manager, definition, session, token, options);
+        }),
       );
-      return [];
+      return { completed, failures: [] };
     } catch (error) {
-      if (error instanceof RolledBack) return error.failures;
+      if (error instanceof RolledBack) return { failures: error.failures };
       throw error;
     }
   }
 
-  private async transaction(
-    definition: ImportDefinition,
-    session: SessionRecord,
-    token: string,
-    options: StoredOptions,
-    size: number,
-    complete: (manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await assertClaim(manager, session, token);
-      await this.applyIn(manager, definition, session, token, options, complete, size);
-    });
-  }
-
   /**
-   * Applies every row of a session claimed by `token` in `manager`'s transaction, and completes it. When a
-   * row cannot be written, throws {@link RolledBack} (see {@link rolledBackFailures}): the caller's
-   * transaction must then be rolled back.
+   * Applies every row of a session claimed by `token` in `manager`'s transaction, and completes it; answers
+   * the completed session. When a row cannot be written, throws {@link RolledBack} (see
+   * {@link rolledBackFailures}): the caller's transaction must then be rolled back.
    */
   async applyIn(
     manager: EntityManager,
@@ -352,9 +355,8 @@ export class TransactionalApplier {
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-    complete: (manager: EntityManager) => Promise<void>,
-    size = this.settings.batchSize,
-  ): Promise<void> {
+  ): Promise<SessionRecord> {
+    const size = this.settings.batchSize;
     let written = 0;
     let rowByRow = false;
     let batchCounts: BatchCounts | undefined;
@@ -390,7 +392,6 @@ export class TransactionalApplier {
         ALL_ROWS_WITH_OUTCOMES,
       ));
     if (!whole) checkWritten(written, counts);
-    await fence(manager, session, token, this.settings.leaseMs, null, counts);
     if (!whole) {
       const failures: RowFailure[] = await manager.query(
         `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
@@ -399,6 +400,7 @@ export class TransactionalApplier {
       );
       if (failures.length > 0) throw new RolledBack(failures);
     }
-    await complete(manager);
+    const { leaseMs, sessionTtlMs } = this.settings;
+    return fence(manager, session, token, leaseMs, null, counts, sessionTtlMs);
   }
 }

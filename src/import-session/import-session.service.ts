@@ -69,6 +69,7 @@ export class ImportSessionService {
     const settings = {
       batchSize: config.import.batchSize,
       leaseMs: config.import.confirmLeaseMs,
+      sessionTtlMs: config.import.sessionTtlMs,
       workers: config.import.confirmWorkers,
       limiter,
     };
@@ -156,9 +157,7 @@ export class ImportSessionService {
           if (staged.error > 0) await refuse(manager, staged.import_id);
           stopIfGone(source.signal);
           if (staged.total >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem TO DEFAULT`);
-          await this.transactional.applyIn(manager, definition, session, token, options, async () => {
-            completed = await this.store.complete(session.id, token, manager);
-          });
+          completed = await this.transactional.applyIn(manager, definition, session, token, options);
         }),
       );
     } catch (error) {
@@ -342,18 +341,14 @@ export class ImportSessionService {
     requested: ConfirmOptions,
   ): Promise<AllOrNothing> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
-    let completed: SessionRecord | undefined;
-    const failures = await this.underClaim(session.id, token, async () => {
-      const failed = await this.transactional.run(definition, session, token, options, async (manager) => {
-        completed = await this.store.complete(session.id, token, manager);
-      });
-      if (failed.length === 0) this.maintenance.refreshStatistics(definition, completed);
-      return failed;
-    });
+    const { completed, failures } = await this.underClaim(session.id, token, () =>
+      this.transactional.run(definition, session, token, options),
+    );
     if (failures.length > 0 || !completed) {
       await this.store.release(session.id, token);
       return { written: false, failures };
     }
+    this.maintenance.refreshStatistics(definition, completed);
     return { written: true, session: completed };
   }
 
