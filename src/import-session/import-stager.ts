@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { AppConfig } from '../config/config';
@@ -77,19 +78,8 @@ export class ImportStager {
     const { source, document, mapping, layout } = opened;
     const { signal } = source;
     stopIfGone(signal);
-    const id = await this.store.create(manager, {
-      ownerId: user.id,
-      entity: definition.entity,
-      fileName: source.fileName ?? null,
-      header: document.header.cells,
-      ignoredColumns: mapping.ignored,
-      context,
-      fields: definition.fields,
-      cellFields: opened.cellFields,
-      kind,
-      file: { ...opened.file, format: document.format },
-      claim,
-    });
+    // The session row is written once its rows are staged and analysed, with their counters.
+    const id = randomUUID();
     const { staged, lastRow, dropped, distinctKeys } = await stageRows(
       manager,
       id,
@@ -109,7 +99,22 @@ export class ImportStager {
     stopIfGone(signal);
     await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
     stopIfGone(signal);
-    const { counts, session } = await this.store.count(manager, id, { dropped, lastRow });
+    const { counts, session } = await this.store.create(manager, {
+      id,
+      ownerId: user.id,
+      entity: definition.entity,
+      fileName: source.fileName ?? null,
+      header: document.header.cells,
+      ignoredColumns: mapping.ignored,
+      context,
+      fields: definition.fields,
+      cellFields: opened.cellFields,
+      kind,
+      file: { ...opened.file, format: document.format },
+      claim,
+      dropped,
+      lastRow,
+    });
     // The reads of the session plan on its rows' statuses: analysed again if many changed.
     if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
     return { staged: { import_id: id, ...counts }, session };
