@@ -3,13 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { query, rowsOf, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage, UnwrittenRowsError } from './import-errors';
-import {
-  ALL_ROWS_WITH_OUTCOMES,
-  outcomeSql,
-  rejectedResolution,
-  ROWS_WITH_OUTCOMES,
-  StoredOptions,
-} from './import-outcomes';
+import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { applyWithLineage, recordCreated } from './import-lineage';
@@ -51,7 +45,11 @@ export function checkWritten(written: number, counts: Pick<BatchCounts, 'created
 }
 
 /** Stops a confirm that lost its claim early; the fence at the end of every batch is what guarantees it. */
-async function assertClaim(manager: EntityManager, session: SessionRecord, token: string): Promise<void> {
+export async function assertClaim(
+  manager: EntityManager,
+  session: SessionRecord,
+  token: string,
+): Promise<void> {
   const held: unknown[] = await manager.query(
     `SELECT 1 FROM import_sessions WHERE id = $1 AND claim_token = $2`,
     [session.id, token],
@@ -63,7 +61,7 @@ async function assertClaim(manager: EntityManager, session: SessionRecord, token
  * Records the rows whose resolution names none of their candidates as failed (API.md §4): the options moved
  * them to `rejected` at the claim.
  */
-async function rejectResolutions(
+export async function rejectResolutions(
   manager: EntityManager,
   scope: ApplyScope,
   rejected: Record<string, string>,
@@ -82,7 +80,7 @@ async function rejectResolutions(
 }
 
 /** The outcomes of the scope's rows, counted with the rules every read of the session uses. */
-async function countBatch(
+export async function countBatch(
   manager: EntityManager,
   session: SessionRecord,
   scope: ApplyScope,
@@ -110,7 +108,7 @@ async function countBatch(
  * `completeTtlMs`, the session is completed by the same statement (it stays readable that long); answers
  * the session as it is now.
  */
-async function fence(
+export async function fence(
   manager: EntityManager,
   session: SessionRecord,
   token: string,
@@ -155,7 +153,7 @@ async function fence(
  * Applies the scope's rows one at a time, each under a savepoint: a row that cannot be written is rolled
  * back alone and recorded as `failed` with a readable reason; the others are written.
  */
-async function applyOneByOne(
+export async function applyOneByOne(
   manager: EntityManager,
   definition: ImportDefinition,
   session: SessionRecord,
@@ -196,7 +194,12 @@ async function applyOneByOne(
  */
 const relaxCommit = (manager: EntityManager) => manager.query('SET LOCAL synchronous_commit = off');
 
-function scopeOf(session: SessionRecord, options: StoredOptions, from: number, to: number): ApplyScope {
+export function scopeOf(
+  session: SessionRecord,
+  options: StoredOptions,
+  from: number,
+  to: number,
+): ApplyScope {
   return {
     sessionId: session.id,
     from,
@@ -287,120 +290,5 @@ export class PerRowApplier {
       );
       await write(true);
     }
-  }
-}
-
-/** A row an all-or-nothing confirm could not write, and why. */
-export interface RowFailure {
-  row_number: number;
-  error: string;
-}
-
-/** Rolls the all-or-nothing transaction back; {@link TransactionalApplier.run} answers its failures. */
-class RolledBack extends Error {
-  constructor(readonly failures: RowFailure[]) {
-    super('the import was rolled back');
-  }
-}
-
-/** The rows that could not be written, when `error` rolled an all-or-nothing transaction back for them. */
-export const rolledBackFailures = (error: unknown): RowFailure[] | undefined =>
-  error instanceof RolledBack ? error.failures : undefined;
-
-/**
- * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
- * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
- * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
- * A row that cannot be written rolls everything back too: `run` then answers the rows that could not be
- * written (it answers none when everything was written).
- */
-export class TransactionalApplier {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly settings: ApplySettings,
-  ) {}
-
-  /**
-   * Applies and completes a claimed session in its own transaction: answers the completed session, or the
-   * rows that could not be written (nothing was written then).
-   */
-  async run(
-    definition: ImportDefinition,
-    session: SessionRecord,
-    token: string,
-    options: StoredOptions,
-  ): Promise<{ completed?: SessionRecord; failures: RowFailure[] }> {
-    try {
-      const completed = await this.settings.limiter.run(() =>
-        this.dataSource.transaction(async (manager) => {
-          await assertClaim(manager, session, token);
-          return this.applyIn(manager, definition, session, token, options);
-        }),
-      );
-      return { completed, failures: [] };
-    } catch (error) {
-      if (error instanceof RolledBack) return { failures: error.failures };
-      throw error;
-    }
-  }
-
-  /**
-   * Applies every row of a session claimed by `token` in `manager`'s transaction, and completes it; answers
-   * the completed session. When a row cannot be written, throws {@link RolledBack} (see
-   * {@link rolledBackFailures}): the caller's transaction must then be rolled back.
-   */
-  async applyIn(
-    manager: EntityManager,
-    definition: ImportDefinition,
-    session: SessionRecord,
-    token: string,
-    options: StoredOptions,
-  ): Promise<SessionRecord> {
-    const size = this.settings.batchSize;
-    let written = 0;
-    let rowByRow = false;
-    let batchCounts: BatchCounts | undefined;
-    for (let from = 2; from <= session.last_row; from += size) {
-      const scope = scopeOf(session, options, from, from + size);
-      await rejectResolutions(manager, scope, options.rejected ?? {});
-      // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
-      // cannot be written; the whole transaction is rolled back at the end all the same.
-      await manager.query('SAVEPOINT import_batch');
-      try {
-        const wrote = await applyWithLineage(manager, definition, scope);
-        batchCounts = await countBatch(manager, session, scope);
-        checkWritten(wrote, batchCounts);
-        await manager.query('RELEASE SAVEPOINT import_batch');
-        written += wrote;
-      } catch (error) {
-        if (isFatalForConfirm(error)) throw error;
-        await manager.query('ROLLBACK TO SAVEPOINT import_batch');
-        rowByRow = true;
-        written += await applyOneByOne(manager, definition, session, scope);
-      }
-      await recordCreated(manager, scope);
-    }
-    // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
-    // failed; the two statements below would only say so again.
-    const whole = session.last_row < 2 + size && !rowByRow ? batchCounts : undefined;
-    const counts =
-      whole ??
-      (await countBatch(
-        manager,
-        session,
-        scopeOf(session, options, 2, session.last_row + 1),
-        ALL_ROWS_WITH_OUTCOMES,
-      ));
-    if (!whole) checkWritten(written, counts);
-    if (!whole) {
-      const failures: RowFailure[] = await manager.query(
-        `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
-         ORDER BY row_number LIMIT 1000`,
-        [session.id],
-      );
-      if (failures.length > 0) throw new RolledBack(failures);
-    }
-    const { leaseMs, sessionTtlMs } = this.settings;
-    return fence(manager, session, token, leaseMs, null, counts, sessionTtlMs);
   }
 }

@@ -5,9 +5,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { CsvFormatError } from './csv';
-import { PerRowApplier, rolledBackFailures, RowFailure, TransactionalApplier } from './import-apply';
+import { PerRowApplier } from './import-apply';
+import { rolledBackFailures, RowFailure, TransactionalApplier } from './import-apply-transactional';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
-import { isPoolBusy, LeaseLostError } from './import-errors';
+import { isFatalForConfirm, isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { StoredOptions } from './import-outcomes';
 import { ImportReadsService } from './import-reads.service';
@@ -31,6 +32,13 @@ const csvError = (error: CsvFormatError) =>
     error.status === 413 ? ImportExceptionCode.FILE_TOO_LARGE : ImportExceptionCode.INVALID_FILE,
     error.message,
   );
+
+/** A direct import applied whole could not write a row: it is applied again, batch by batch. */
+class ApplyWholeFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the import could not be applied whole');
+  }
+}
 
 /** A file that cannot be read is a 400 (or 413); any other error goes on as it is. */
 const readError = (error: unknown): never => {
@@ -125,7 +133,9 @@ export class ImportSessionService {
    * Stages a file and applies it at once, all or nothing, in ONE transaction (a direct import): the session
    * is created claimed by this confirm, so nothing else can see or claim it before it is completed, and
    * nothing is left of it, rows or record, when the import is refused or fails. A file with invalid rows is
-   * handed to `refuse`, in the transaction, which throws to refuse it.
+   * handed to `refuse`, in the transaction, which throws to refuse it. The rows are applied set-based
+   * without savepoints; when one cannot be written, the whole import is staged and applied again with a
+   * savepoint per batch, to name the rows that cannot be written (and nothing is written).
    */
   async stageAndApply(
     definition: ImportDefinition,
@@ -136,38 +146,61 @@ export class ImportSessionService {
     requested: ConfirmOptions,
     refuse: (manager: EntityManager, importId: string) => Promise<void>,
   ): Promise<AllOrNothing> {
-    const opened = await this.stager.open(definition, source, choices).catch(readError);
-    const token = randomUUID();
     // Nothing is staged yet to resolve: a direct import has no ambiguous row to choose for.
     const options: StoredOptions = { override: requested.override, resolutions: {} };
-    let completed: SessionRecord | undefined;
+    const once = (careful: boolean) =>
+      this.stageAndApplyOnce(definition, user, source, choices, context, options, refuse, careful);
     try {
-      await this.limiter.run(() =>
-        this.dataSource.transaction(async (manager) => {
-          const { staged, session } = await this.stager.stage(
-            manager,
-            definition,
-            user,
-            opened,
-            context,
-            'direct',
-            UNLIMITED,
-            { token, options },
-          );
-          if (staged.error > 0) await refuse(manager, staged.import_id);
-          stopIfGone(source.signal);
-          if (staged.total >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem TO DEFAULT`);
-          completed = await this.transactional.applyIn(manager, definition, session, token, options);
-        }),
-      );
+      const completed = await once(false).catch((error: unknown) => {
+        if (!(error instanceof ApplyWholeFailed)) throw error;
+        this.logger.warn({ err: String(error.cause) }, 'direct import failed, applying it batch by batch');
+        return once(true);
+      });
+      this.maintenance.refreshStatistics(definition, completed);
+      return { written: true, session: completed };
     } catch (error) {
       const failures = rolledBackFailures(error);
       if (failures) return { written: false, failures };
       return readError(error);
     }
-    if (!completed) throw new Error('the import was applied but its session was not completed');
-    this.maintenance.refreshStatistics(definition, completed);
-    return { written: true, session: completed };
+  }
+
+  private async stageAndApplyOnce(
+    definition: ImportDefinition,
+    user: AuthUser,
+    source: ImportSource,
+    choices: FileChoices,
+    context: ImportContext,
+    options: StoredOptions,
+    refuse: (manager: EntityManager, importId: string) => Promise<void>,
+    careful: boolean,
+  ): Promise<SessionRecord> {
+    const opened = await this.stager.open(definition, source, choices);
+    const token = randomUUID();
+    const claim = { token, options };
+    return this.limiter.run(() =>
+      this.dataSource.transaction(async (manager) => {
+        const { staged, session } = await this.stager.stage(
+          manager,
+          definition,
+          user,
+          opened,
+          context,
+          'direct',
+          UNLIMITED,
+          claim,
+        );
+        if (staged.error > 0) await refuse(manager, staged.import_id);
+        stopIfGone(source.signal);
+        if (staged.total >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem TO DEFAULT`);
+        if (careful) return this.transactional.applyIn(manager, definition, session, token, options);
+        return this.transactional
+          .applyWhole(manager, definition, session, token, options)
+          .catch((error: unknown) => {
+            throw isFatalForConfirm(error) ? error : new ApplyWholeFailed(error);
+          });
+      }),
+    );
   }
 
   /**
