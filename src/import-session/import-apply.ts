@@ -229,14 +229,23 @@ export class PerRowApplier {
     private readonly settings: ApplySettings,
   ) {}
 
+  /**
+   * Applies the batches not yet written. `justClaimed`: the session was claimed right before, so the batches
+   * that start within half a lease of now need not check the claim first (the fence still does). A session
+   * with one batch left is completed by that batch's transaction: answers it then.
+   */
   async run(
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-  ): Promise<void> {
+    justClaimed = false,
+  ): Promise<SessionRecord | undefined> {
+    const checkClaimFrom = justClaimed ? Date.now() + this.settings.leaseMs / 2 : 0;
     const size = session.batch_size ?? this.settings.batchSize;
     const pending = pendingBatches(session, size);
+    const completes = pending.length === 1;
+    let completed: SessionRecord | undefined;
     let next = 0;
     let stopped: Error | undefined;
     const worker = async () => {
@@ -244,7 +253,12 @@ export class PerRowApplier {
         const batch = pending[next++];
         const from = batchStart(batch, size);
         try {
-          await this.applyBatch(definition, session, token, options, batch, from, from + size);
+          const check = Date.now() >= checkClaimFrom;
+          const to = from + size;
+          completed = await this.applyBatch(definition, session, token, options, batch, from, to, {
+            checkClaim: check,
+            completes,
+          });
         } catch (error) {
           stopped ??= error instanceof Error ? error : new Error(String(error));
         }
@@ -253,6 +267,7 @@ export class PerRowApplier {
     const workers = Math.max(1, Math.min(this.settings.workers, pending.length));
     await Promise.all(Array.from({ length: workers }, worker));
     if (stopped !== undefined) throw stopped;
+    return completed;
   }
 
   private async applyBatch(
@@ -263,13 +278,15 @@ export class PerRowApplier {
     batch: number,
     from: number,
     to: number,
-  ): Promise<void> {
+    { checkClaim, completes }: { checkClaim: boolean; completes: boolean },
+  ): Promise<SessionRecord | undefined> {
     const scope = scopeOf(session, options, from, to);
     const write = (oneByOne: boolean) =>
       this.settings.limiter.run(() =>
         this.dataSource.transaction(async (manager) => {
-          await relaxCommit(manager);
-          await assertClaim(manager, session, token);
+          // The batch that completes the session commits durably: its answer says the import is done.
+          if (!completes) await relaxCommit(manager);
+          if (checkClaim) await assertClaim(manager, session, token);
           await rejectResolutions(manager, scope, options.rejected ?? {});
           const written = oneByOne
             ? await applyOneByOne(manager, definition, session, scope)
@@ -277,18 +294,28 @@ export class PerRowApplier {
           await recordCreated(manager, scope);
           const counts = await countBatch(manager, session, scope);
           checkWritten(written, counts);
-          await fence(manager, session, token, this.settings.leaseMs, batch, counts);
+          const { leaseMs, sessionTtlMs } = this.settings;
+          const fenced = await fence(
+            manager,
+            session,
+            token,
+            leaseMs,
+            batch,
+            counts,
+            completes ? sessionTtlMs : null,
+          );
+          return completes ? fenced : undefined;
         }),
       );
     try {
-      await write(false);
+      return await write(false);
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
       this.logger.warn(
         { importId: session.id, batch, err: String(error) },
         'batch failed, applying its rows one by one',
       );
-      await write(true);
+      return write(true);
     }
   }
 }

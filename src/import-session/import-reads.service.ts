@@ -93,8 +93,13 @@ export class ImportReadsService {
   ) {}
 
   /** The `data` of a validate answer. */
-  async validateResult(definition: ImportDefinition, sessionId: string): Promise<ValidateResult> {
-    const session = await this.load(sessionId);
+  /** The answer of a validate, of a session read now or as its staging just wrote it. */
+  async validateResult(
+    definition: ImportDefinition,
+    staged: string | SessionRecord,
+  ): Promise<ValidateResult> {
+    const session = typeof staged === 'string' ? await this.load(staged) : staged;
+    const sessionId = session.id;
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
     const rows: StoredRow[] =
@@ -124,8 +129,9 @@ export class ImportReadsService {
   }
 
   /** The `data` of a confirm answer. */
-  async confirmResult(sessionId: string): Promise<ConfirmResult> {
-    const session = await this.load(sessionId);
+  /** The answer of a confirm, of a session read now or as its completion just wrote it. */
+  async confirmResult(confirmed: string | SessionRecord): Promise<ConfirmResult> {
+    const session = typeof confirmed === 'string' ? await this.load(confirmed) : confirmed;
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
     const written = session.created_rows + session.updated_rows;

@@ -96,8 +96,8 @@ export class ImportSessionService {
     choices: FileChoices,
     context: ImportContext = {},
   ): Promise<ValidateResult> {
-    const staged = await this.stage(definition, user, source, choices, context, 'session');
-    return this.reads.validateResult(definition, staged.import_id);
+    const { session } = await this.stage(definition, user, source, choices, context, 'session');
+    return this.reads.validateResult(definition, session);
   }
 
   /**
@@ -111,14 +111,14 @@ export class ImportSessionService {
     choices: FileChoices,
     context: ImportContext,
     kind: 'session' | 'direct' | 'one_shot',
-  ): Promise<StagedSession> {
+  ): Promise<StagedSession & { session: SessionRecord }> {
     // Only a session stays open once validated: the other imports are confirmed at once.
     const budget =
       kind === 'session'
         ? await stagingBudget(this.dataSource.manager, user.id, this.config.import)
         : UNLIMITED;
     const opened = await this.stager.open(definition, source, choices).catch(readError);
-    const { staged } = await this.limiter
+    const { staged, session } = await this.limiter
       .run(() =>
         this.dataSource.transaction((manager) =>
           this.stager.stage(manager, definition, user, opened, context, kind, budget),
@@ -126,7 +126,7 @@ export class ImportSessionService {
       )
       .catch(readError);
     await this.discardIfGone(staged.import_id, source.signal);
-    return staged;
+    return { ...staged, session };
   }
 
   /**
@@ -315,8 +315,8 @@ export class ImportSessionService {
     requested: ConfirmOptions,
   ): Promise<ConfirmResult> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
-    await this.runPerRow(definition, session, token, options);
-    return this.reads.confirmResult(session.id);
+    const completed = await this.runPerRow(definition, session, token, options);
+    return this.reads.confirmResult(completed ?? session.id);
   }
 
   /** Claims a session and applies it in the background; progress is read with `GET /api/imports/{id}`. */
@@ -340,18 +340,19 @@ export class ImportSessionService {
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-  ): Promise<void> {
-    await this.underClaim(session.id, token, async () => {
+  ): Promise<SessionRecord | undefined> {
+    return this.underClaim(session.id, token, async () => {
       // A confirm waiting for a connection of a pool saturated by other imports goes on where it stopped
       // (only rows without an outcome are applied) instead of stopping half-way as if the database were down.
       for (let attempt = 1; ; attempt++) {
         try {
           // A later attempt starts from the batches the session says are still to be written.
           const current = attempt === 1 ? session : ((await this.store.find(session.id)) ?? session);
-          await this.perRow.run(definition, current, token, options);
-          const completed = await this.store.complete(session.id, token);
+          const completed =
+            (await this.perRow.run(definition, current, token, options, attempt === 1)) ??
+            (await this.store.complete(session.id, token));
           this.maintenance.refreshStatistics(definition, completed);
-          return;
+          return completed;
         } catch (error) {
           if (!isPoolBusy(error) || attempt >= POOL_BUSY_ATTEMPTS) throw error;
           this.logger.warn(
