@@ -148,6 +148,11 @@ describe('courier customers import (one transaction)', () => {
         errors: [{ row_number: 502, field: null, message: 'storage refused W500' }],
       });
       expect(await countAll()).toBe(0);
+      // Nothing of the import is left: no session, no staged row, no lineage.
+      for (const table of ['import_sessions', 'import_rows', 'import_changes', 'import_created']) {
+        const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`);
+        expect({ table, n }).toEqual({ table, n: 0 });
+      }
     });
   });
 

@@ -43,6 +43,8 @@ export interface AppConfig {
   };
   import: {
     maxFileBytes: number;
+    /** An upload up to this size is kept in memory, not spooled (workbooks always are): `IMPORT_MEMORY_UPLOAD_MAX`. */
+    memoryUploadBytes: number;
     maxRows: number;
     maxCellChars: number;
     /** What a workbook may unpack to, all its parts read together: `IMPORT_XLSX_MAX_UNPACKED`. */
@@ -122,11 +124,11 @@ export function parseBytes(value: string): number | undefined {
   return Number(match[1]) * factor;
 }
 
-function bytes(env: Env, name: string, fallback: number): number {
+function bytes(env: Env, name: string, fallback: number, min = 1): number {
   const value = raw(env, name);
   if (value === undefined) return fallback;
   const parsed = parseBytes(value);
-  if (parsed === undefined || parsed < 1) {
+  if (parsed === undefined || parsed < min) {
     throw new ConfigError(`${name} must be a size such as 1048576, 512kb or 100mb (got "${value}")`);
   }
   return parsed;
@@ -267,6 +269,7 @@ export function loadConfig(
     },
     import: {
       maxFileBytes: bytes(env, 'IMPORT_MAX_FILE_SIZE', 100 * MIB),
+      memoryUploadBytes: bytes(env, 'IMPORT_MEMORY_UPLOAD_MAX', 64 * 1024, 0),
       maxRows,
       maxCellChars: int(env, 'IMPORT_MAX_CELL_CHARS', 10_000, 1, 10_000_000),
       maxUnpackedBytes: bytes(env, 'IMPORT_XLSX_MAX_UNPACKED', 1024 * MIB),

@@ -1,10 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { RawBodyException } from '../common/http/api.exception';
 import { CsvUploadFile } from '../import-session/csv-upload';
 import { ImportReadsService } from '../import-session/import-reads.service';
 import { ImportSessionRepository } from '../import-session/import-session.repository';
-import { ImportSessionService, UPSERT } from '../import-session/import-session.service';
+import { AllOrNothing, ImportSessionService, UPSERT } from '../import-session/import-session.service';
 import { ValidateResult } from '../import-session/import-session.types';
 import { CourierImportDefinition } from './courier-import.definition';
 import { CourierImportSuccessDto } from './courier-import.dto';
@@ -38,20 +39,21 @@ export class CourierImportService {
     );
   }
 
-  /** `POST /api/courier-customers/import`: stage and apply in one go; a refused file leaves no session. */
+  /**
+   * `POST /api/courier-customers/import`: stage and apply in one transaction; a refused file leaves nothing,
+   * not even its session.
+   */
   async import(user: AuthUser, courierId: string, file: CsvUploadFile): Promise<CourierImportSuccessDto> {
-    const context = { courier_id: courierId };
-    const choices = { sheet: file.fields.sheet };
-    const staged = await this.sessions.stage(this.definition, user, file, choices, context, 'direct');
-    try {
-      if (staged.error > 0) await this.refuseInvalidRows(staged.import_id);
-      return await this.apply(user, staged.import_id);
-    } catch (error) {
-      if (error instanceof RawBodyException) {
-        await this.store.discard(staged.import_id);
-      }
-      throw error;
-    }
+    const applied = await this.sessions.stageAndApply(
+      this.definition,
+      user,
+      file,
+      { sheet: file.fields.sheet },
+      { courier_id: courierId },
+      UPSERT,
+      (manager, importId) => this.refuseInvalidRows(importId, manager),
+    );
+    return this.answer(applied);
   }
 
   /** Applies a previewed session in one transaction. */
@@ -62,7 +64,10 @@ export class CourierImportService {
   }
 
   private async apply(user: AuthUser, importId: string): Promise<CourierImportSuccessDto> {
-    const applied = await this.sessions.confirmAllOrNothing(this.definition, user, importId, UPSERT);
+    return this.answer(await this.sessions.confirmAllOrNothing(this.definition, user, importId, UPSERT));
+  }
+
+  private async answer(applied: AllOrNothing): Promise<CourierImportSuccessDto> {
     if (!applied.written) {
       throw new RawBodyException(HttpStatus.BAD_REQUEST, {
         status: 'error',
@@ -72,8 +77,11 @@ export class CourierImportService {
     }
     const { session } = applied;
     const written = session.created_rows + session.updated_rows;
-    // Every row written: none was unchanged.
-    const unchanged = written === session.total_rows ? 0 : await this.reads.unchangedCount(session);
+    // Without invalid, ambiguous or failed rows, an upsert leaves a row unchanged or writes it.
+    const unchanged =
+      session.error_rows === 0 && session.ambiguous_rows === 0 && session.failed_rows === 0
+        ? session.total_rows - written
+        : await this.reads.unchangedCount(session);
     const processed = session.created_rows + session.updated_rows + unchanged;
     return {
       status: 'success',
@@ -89,8 +97,8 @@ export class CourierImportService {
   }
 
   /** Any invalid row refuses the whole file, listing every problem with its row and field. */
-  private async refuseInvalidRows(importId: string): Promise<void> {
-    const { problems, rows } = await this.reads.rowProblems(importId, MAX_PROBLEMS + 1);
+  private async refuseInvalidRows(importId: string, manager?: EntityManager): Promise<void> {
+    const { problems, rows } = await this.reads.rowProblems(importId, MAX_PROBLEMS + 1, manager);
     if (problems.length === 0) return;
     const shown = problems.length > MAX_PROBLEMS ? ` (the first ${MAX_PROBLEMS} problems are listed)` : '';
     throw new RawBodyException(HttpStatus.BAD_REQUEST, {

@@ -18,17 +18,21 @@ import { ApiError } from '../common/decorators/api-docs.decorators';
 import { ApiException } from '../common/http/api.exception';
 import { closedBeforeAnswer } from '../common/http/answer-signal';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { CsvSource } from './csv';
 import { UploadSpool } from './upload-spool';
+import { SpoolOrMemoryStorage } from './upload-storage';
 
-/** An uploaded CSV or XLSX file, spooled to a temporary file (deleted when the answer is sent). */
-export interface CsvUploadFile {
-  path: string;
+/**
+ * An uploaded CSV or XLSX file: a small CSV in memory, anything else spooled to a temporary file (deleted
+ * when the answer is sent). The readers answer the same document either way.
+ */
+export type CsvUploadFile = CsvSource & {
   fileName: string;
   /** The text fields sent with the file. */
   fields: Record<string, string>;
   /** Aborted when the client goes away before its answer. */
   signal: AbortSignal;
-}
+};
 
 const FIELD = 'file';
 
@@ -60,8 +64,8 @@ function multerError(error: MulterError, maxBytes: number): ApiException {
 }
 
 /**
- * Receives one CSV or XLSX file in the multipart field `file`, streaming it to a temporary file (never into
- * memory). Bodies over the size limit are refused with 413 from their Content-Length, before they are read,
+ * Receives one CSV or XLSX file in the multipart field `file`: a CSV of at most `IMPORT_MEMORY_UPLOAD_MAX`
+ * bytes is kept in memory, anything larger (or any workbook) is streamed to a temporary file. Bodies over the size limit are refused with 413 from their Content-Length, before they are read,
  * or as soon as the limit is crossed.
  */
 @Injectable()
@@ -73,17 +77,14 @@ export class CsvUploadInterceptor implements NestInterceptor {
     spool: UploadSpool,
   ) {
     this.upload = multer({
-      storage: multer.diskStorage({
-        destination: spool.dir,
-        // Each temporary file is recorded on its request and deleted once the answer is sent, whatever
-        // happened (multer leaves a partial file behind when a client disconnects after the size limit).
-        filename: (req, _file, cb) => {
-          const upload = req as UploadRequest;
-          if (upload.answered) return cb(new Error('the answer was already sent'), '');
-          const { name, path } = spool.create();
-          (upload.spooled ??= []).push(path);
-          cb(null, name);
-        },
+      // Each temporary file is recorded on its request and deleted once the answer is sent, whatever
+      // happened (multer leaves a partial file behind when a client disconnects after the size limit).
+      storage: new SpoolOrMemoryStorage(config.import.memoryUploadBytes, (req) => {
+        const upload = req as UploadRequest;
+        if (upload.answered) throw new Error('the answer was already sent');
+        const { path } = spool.create();
+        (upload.spooled ??= []).push(path);
+        return path;
       }),
       limits: { fileSize: config.import.maxFileBytes, files: 1, fields: 20, fieldSize: 4096, parts: 25 },
     }).single(FIELD);
@@ -139,8 +140,9 @@ export class CsvUploadInterceptor implements NestInterceptor {
         HttpStatus.BAD_REQUEST,
         `file is required: upload a CSV in the field "${FIELD}"`,
       );
+    const source: CsvSource = file.path ? { path: file.path } : { buffer: file.buffer };
     req.csv = {
-      path: file.path,
+      ...source,
       fileName: file.originalname,
       fields: (req.body ?? {}) as Record<string, string>,
       signal: closedBeforeAnswer(res),

@@ -3,13 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { query, rowsOf, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage, UnwrittenRowsError } from './import-errors';
-import {
-  ALL_ROWS_WITH_OUTCOMES,
-  outcomeSql,
-  rejectedResolution,
-  ROWS_WITH_OUTCOMES,
-  StoredOptions,
-} from './import-outcomes';
+import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { applyWithLineage, recordCreated } from './import-lineage';
@@ -17,6 +11,8 @@ import { applyWithLineage, recordCreated } from './import-lineage';
 export interface ApplySettings {
   batchSize: number;
   leaseMs: number;
+  /** How long a completed session stays readable. */
+  sessionTtlMs: number;
   /** Batches a per-row confirm writes at the same time, each in its own transaction. */
   workers: number;
   /** Every transaction of a confirm runs under it. */
@@ -49,7 +45,11 @@ export function checkWritten(written: number, counts: Pick<BatchCounts, 'created
 }
 
 /** Stops a confirm that lost its claim early; the fence at the end of every batch is what guarantees it. */
-async function assertClaim(manager: EntityManager, session: SessionRecord, token: string): Promise<void> {
+export async function assertClaim(
+  manager: EntityManager,
+  session: SessionRecord,
+  token: string,
+): Promise<void> {
   const held: unknown[] = await manager.query(
     `SELECT 1 FROM import_sessions WHERE id = $1 AND claim_token = $2`,
     [session.id, token],
@@ -61,7 +61,7 @@ async function assertClaim(manager: EntityManager, session: SessionRecord, token
  * Records the rows whose resolution names none of their candidates as failed (API.md §4): the options moved
  * them to `rejected` at the claim.
  */
-async function rejectResolutions(
+export async function rejectResolutions(
   manager: EntityManager,
   scope: ApplyScope,
   rejected: Record<string, string>,
@@ -80,7 +80,7 @@ async function rejectResolutions(
 }
 
 /** The outcomes of the scope's rows, counted with the rules every read of the session uses. */
-async function countBatch(
+export async function countBatch(
   manager: EntityManager,
   session: SessionRecord,
   scope: ApplyScope,
@@ -104,25 +104,33 @@ async function countBatch(
 /**
  * Renews the confirm's claim and adds the batch to its session, at the end of the batch's transaction: a
  * confirm whose lease lapsed and was taken over finds another token, and its whole batch is rolled back, so
- * no row is ever applied twice. The session row stays locked only for the commit that follows.
+ * no row is ever applied twice. The session row stays locked only for the commit that follows. With
+ * `completeTtlMs`, the session is completed by the same statement (it stays readable that long); answers
+ * the session as it is now.
  */
-async function fence(
+export async function fence(
   manager: EntityManager,
   session: SessionRecord,
   token: string,
   leaseMs: number,
   batch: number | null,
   counts: BatchCounts,
-): Promise<void> {
-  const renewed = rowsOf(
+  completeTtlMs: number | null = null,
+): Promise<SessionRecord> {
+  const renewed = rowsOf<SessionRecord>(
     await manager.query(
       `UPDATE import_sessions SET
-         lease_until = now() + make_interval(secs => $3::double precision / 1000),
+         lease_until = CASE WHEN $10::double precision IS NULL
+           THEN now() + make_interval(secs => $3::double precision / 1000) END,
          applied_batches = CASE WHEN $4::int IS NULL THEN applied_batches ELSE applied_batches || $4::int END,
          applied_rows = applied_rows + $5, created_rows = created_rows + $6, updated_rows = updated_rows + $7,
-         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9
+         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9,
+         status = CASE WHEN $10::double precision IS NULL THEN status ELSE 'completed' END,
+         completed_at = CASE WHEN $10::double precision IS NULL THEN completed_at ELSE now() END,
+         expires_at = CASE WHEN $10::double precision IS NULL THEN expires_at
+           ELSE now() + make_interval(secs => $10::double precision / 1000) END
        WHERE id = $1 AND claim_token = $2 AND ($4::int IS NULL OR NOT ($4::int = ANY(applied_batches)))
-       RETURNING id`,
+       RETURNING *, false AS expired`,
       [
         session.id,
         token,
@@ -133,17 +141,19 @@ async function fence(
         counts.updated,
         counts.skipped,
         counts.failed,
+        completeTtlMs,
       ],
     ),
   );
   if (renewed.length === 0) throw new LeaseLostError();
+  return renewed[0];
 }
 
 /**
  * Applies the scope's rows one at a time, each under a savepoint: a row that cannot be written is rolled
  * back alone and recorded as `failed` with a readable reason; the others are written.
  */
-async function applyOneByOne(
+export async function applyOneByOne(
   manager: EntityManager,
   definition: ImportDefinition,
   session: SessionRecord,
@@ -182,7 +192,7 @@ async function applyOneByOne(
  * session of a few hundred thousand rows was planned as a scan of the whole written table, two per batch:
  * an identical re-import of 300,000 customers took 6 s to confirm instead of 1.5 s.
  */
-const LOOKUP_COSTS = 'SET LOCAL random_page_cost = 1.1';
+export const LOOKUP_COSTS = 'SET LOCAL random_page_cost = 1.1';
 
 /**
  * A batch of the per-row strategy commits without waiting for its WAL flush. A database crash can then lose
@@ -193,7 +203,12 @@ const LOOKUP_COSTS = 'SET LOCAL random_page_cost = 1.1';
 const relaxCommit = (manager: EntityManager) =>
   manager.query(`SET LOCAL synchronous_commit = off; ${LOOKUP_COSTS}`);
 
-function scopeOf(session: SessionRecord, options: StoredOptions, from: number, to: number): ApplyScope {
+export function scopeOf(
+  session: SessionRecord,
+  options: StoredOptions,
+  from: number,
+  to: number,
+): ApplyScope {
   return {
     sessionId: session.id,
     from,
@@ -223,14 +238,23 @@ export class PerRowApplier {
     private readonly settings: ApplySettings,
   ) {}
 
+  /**
+   * Applies the batches not yet written. `justClaimed`: the session was claimed right before, so the batches
+   * that start within half a lease of now need not check the claim first (the fence still does). A session
+   * with one batch left is completed by that batch's transaction: answers it then.
+   */
   async run(
     definition: ImportDefinition,
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-  ): Promise<void> {
+    justClaimed = false,
+  ): Promise<SessionRecord | undefined> {
+    const checkClaimFrom = justClaimed ? Date.now() + this.settings.leaseMs / 2 : 0;
     const size = session.batch_size ?? this.settings.batchSize;
     const pending = pendingBatches(session, size);
+    const completes = pending.length === 1;
+    let completed: SessionRecord | undefined;
     let next = 0;
     let stopped: Error | undefined;
     const worker = async () => {
@@ -238,7 +262,12 @@ export class PerRowApplier {
         const batch = pending[next++];
         const from = batchStart(batch, size);
         try {
-          await this.applyBatch(definition, session, token, options, batch, from, from + size);
+          const check = Date.now() >= checkClaimFrom;
+          const to = from + size;
+          completed = await this.applyBatch(definition, session, token, options, batch, from, to, {
+            checkClaim: check,
+            completes,
+          });
         } catch (error) {
           stopped ??= error instanceof Error ? error : new Error(String(error));
         }
@@ -247,6 +276,7 @@ export class PerRowApplier {
     const workers = Math.max(1, Math.min(this.settings.workers, pending.length));
     await Promise.all(Array.from({ length: workers }, worker));
     if (stopped !== undefined) throw stopped;
+    return completed;
   }
 
   private async applyBatch(
@@ -257,13 +287,15 @@ export class PerRowApplier {
     batch: number,
     from: number,
     to: number,
-  ): Promise<void> {
+    { checkClaim, completes }: { checkClaim: boolean; completes: boolean },
+  ): Promise<SessionRecord | undefined> {
     const scope = scopeOf(session, options, from, to);
     const write = (oneByOne: boolean) =>
       this.settings.limiter.run(() =>
         this.dataSource.transaction(async (manager) => {
-          await relaxCommit(manager);
-          await assertClaim(manager, session, token);
+          // The batch that completes the session commits durably: its answer says the import is done.
+          if (!completes) await relaxCommit(manager);
+          if (checkClaim) await assertClaim(manager, session, token);
           await rejectResolutions(manager, scope, options.rejected ?? {});
           const written = oneByOne
             ? await applyOneByOne(manager, definition, session, scope)
@@ -271,124 +303,28 @@ export class PerRowApplier {
           await recordCreated(manager, scope);
           const counts = await countBatch(manager, session, scope);
           checkWritten(written, counts);
-          await fence(manager, session, token, this.settings.leaseMs, batch, counts);
+          const { leaseMs, sessionTtlMs } = this.settings;
+          const fenced = await fence(
+            manager,
+            session,
+            token,
+            leaseMs,
+            batch,
+            counts,
+            completes ? sessionTtlMs : null,
+          );
+          return completes ? fenced : undefined;
         }),
       );
     try {
-      await write(false);
+      return await write(false);
     } catch (error) {
       if (isFatalForConfirm(error)) throw error;
       this.logger.warn(
         { importId: session.id, batch, err: String(error) },
         'batch failed, applying its rows one by one',
       );
-      await write(true);
+      return write(true);
     }
-  }
-}
-
-/** A row an all-or-nothing confirm could not write, and why. */
-export interface RowFailure {
-  row_number: number;
-  error: string;
-}
-
-/** Rolls the all-or-nothing transaction back; {@link TransactionalApplier.run} answers its failures. */
-class RolledBack extends Error {
-  constructor(readonly failures: RowFailure[]) {
-    super('the import was rolled back');
-  }
-}
-
-/**
- * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
- * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
- * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
- * A row that cannot be written rolls everything back too: `run` then answers the rows that could not be
- * written (it answers none when everything was written).
- */
-export class TransactionalApplier {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly settings: ApplySettings,
-  ) {}
-
-  async run(
-    definition: ImportDefinition,
-    session: SessionRecord,
-    token: string,
-    options: StoredOptions,
-    complete: (manager: EntityManager) => Promise<void>,
-  ): Promise<RowFailure[]> {
-    const size = this.settings.batchSize;
-    try {
-      await this.settings.limiter.run(() =>
-        this.transaction(definition, session, token, options, size, complete),
-      );
-      return [];
-    } catch (error) {
-      if (error instanceof RolledBack) return error.failures;
-      throw error;
-    }
-  }
-
-  private async transaction(
-    definition: ImportDefinition,
-    session: SessionRecord,
-    token: string,
-    options: StoredOptions,
-    size: number,
-    complete: (manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await assertClaim(manager, session, token);
-      // A file of one batch looks its records up once: it goes without the extra round trip.
-      if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
-      let written = 0;
-      let rowByRow = false;
-      let batchCounts: BatchCounts | undefined;
-      for (let from = 2; from <= session.last_row; from += size) {
-        const scope = scopeOf(session, options, from, from + size);
-        await rejectResolutions(manager, scope, options.rejected ?? {});
-        // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
-        // cannot be written; the whole transaction is rolled back at the end all the same.
-        await manager.query('SAVEPOINT import_batch');
-        try {
-          const wrote = await applyWithLineage(manager, definition, scope);
-          batchCounts = await countBatch(manager, session, scope);
-          checkWritten(wrote, batchCounts);
-          await manager.query('RELEASE SAVEPOINT import_batch');
-          written += wrote;
-        } catch (error) {
-          if (isFatalForConfirm(error)) throw error;
-          await manager.query('ROLLBACK TO SAVEPOINT import_batch');
-          rowByRow = true;
-          written += await applyOneByOne(manager, definition, session, scope);
-        }
-        await recordCreated(manager, scope);
-      }
-      // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
-      // failed; the two statements below would only say so again.
-      const whole = session.last_row < 2 + size && !rowByRow ? batchCounts : undefined;
-      const counts =
-        whole ??
-        (await countBatch(
-          manager,
-          session,
-          scopeOf(session, options, 2, session.last_row + 1),
-          ALL_ROWS_WITH_OUTCOMES,
-        ));
-      if (!whole) checkWritten(written, counts);
-      await fence(manager, session, token, this.settings.leaseMs, null, counts);
-      if (!whole) {
-        const failures: RowFailure[] = await manager.query(
-          `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
-           ORDER BY row_number LIMIT 1000`,
-          [session.id],
-        );
-        if (failures.length > 0) throw new RolledBack(failures);
-      }
-      await complete(manager);
-    });
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { query, Sql, sql } from '../database/sql';
@@ -93,8 +93,13 @@ export class ImportReadsService {
   ) {}
 
   /** The `data` of a validate answer. */
-  async validateResult(definition: ImportDefinition, sessionId: string): Promise<ValidateResult> {
-    const session = await this.load(sessionId);
+  /** The answer of a validate, of a session read now or as its staging just wrote it. */
+  async validateResult(
+    definition: ImportDefinition,
+    staged: string | SessionRecord,
+  ): Promise<ValidateResult> {
+    const session = typeof staged === 'string' ? await this.load(staged) : staged;
+    const sessionId = session.id;
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
     const rows: StoredRow[] =
@@ -124,8 +129,9 @@ export class ImportReadsService {
   }
 
   /** The `data` of a confirm answer. */
-  async confirmResult(sessionId: string): Promise<ConfirmResult> {
-    const session = await this.load(sessionId);
+  /** The answer of a confirm, of a session read now or as its completion just wrote it. */
+  async confirmResult(confirmed: string | SessionRecord): Promise<ConfirmResult> {
+    const session = typeof confirmed === 'string' ? await this.load(confirmed) : confirmed;
     const limit = this.config.import.responseRows;
     const truncated = session.total_rows > limit;
     const written = session.created_rows + session.updated_rows;
@@ -232,8 +238,12 @@ export class ImportReadsService {
    * The problems of a session's `error` rows, in row order, at most `limit`, and how many rows have any: what
    * an all-or-nothing import refuses a file with.
    */
-  async rowProblems(importId: string, limit: number): Promise<{ problems: RowProblem[]; rows: number }> {
-    const problems: RowProblem[] = await this.dataSource.query(
+  async rowProblems(
+    importId: string,
+    limit: number,
+    runner: DataSource | EntityManager = this.dataSource,
+  ): Promise<{ problems: RowProblem[]; rows: number }> {
+    const problems: RowProblem[] = await runner.query(
       `SELECT r.row_number, e ->> 'field' AS field, e ->> 'message' AS message
        FROM import_rows r, jsonb_array_elements(r.errors) e
        WHERE r.session_id = $1 AND r.status = 'error'
@@ -241,7 +251,7 @@ export class ImportReadsService {
       [importId, limit],
     );
     if (problems.length === 0) return { problems, rows: 0 };
-    const [{ rows }]: { rows: number }[] = await this.dataSource.query(
+    const [{ rows }]: { rows: number }[] = await runner.query(
       `SELECT count(*)::int AS rows FROM import_rows WHERE session_id = $1 AND status = 'error'`,
       [importId],
     );

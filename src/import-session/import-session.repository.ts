@@ -9,8 +9,16 @@ import { SessionRecord, StagedCounts } from './import-session.types';
 /** A session row as read: every column, and whether a validated session has expired. */
 const SESSION_COLUMNS = `*, (status = 'expired' OR (status = 'validated' AND expires_at <= now())) AS expired`;
 
-/** What a validate stores about a new session before its rows. */
+/** A session created already claimed by its confirm, for an import staged and applied in one transaction. */
+export interface ClaimAtCreation {
+  token: string;
+  options: StoredOptions;
+}
+
+/** What a validate stores about a new session once its rows are staged. */
 export interface NewSession {
+  /** The id its rows were staged under. */
+  id: string;
   ownerId: string;
   entity: string;
   fileName: string | null;
@@ -22,6 +30,11 @@ export interface NewSession {
   /** How the import was started: `session` (validate → confirm), `direct` or `one_shot`. */
   kind: 'session' | 'direct' | 'one_shot';
   file: { size: number; sha256: string; format: 'csv' | 'xlsx' };
+  /** A session staged and applied in one transaction is created `confirming`, claimed by its confirm. */
+  claim?: ClaimAtCreation;
+  /** The records too short to import, and the last row number. */
+  dropped: number[];
+  lastRow: number;
 }
 
 /**
@@ -44,48 +57,30 @@ export class ImportSessionRepository {
     return rows[0];
   }
 
-  /** A new `validated` session, in the validate's transaction; answers its id. */
-  async create(manager: EntityManager, session: NewSession): Promise<string> {
-    const [{ id }]: { id: string }[] = await manager.query(
-      `INSERT INTO import_sessions (owner_id, entity, status, file_name, header, ignored_columns, context,
-         fields, cell_fields, expires_at, kind, file_size, file_sha256, file_format)
-       VALUES ($1, $2, 'validated', $3, $4, $5, $6, $7, $8,
-         now() + make_interval(secs => $9::double precision / 1000), $10, $11, $12, $13)
-       RETURNING id`,
-      [
-        session.ownerId,
-        session.entity,
-        session.fileName,
-        JSON.stringify(session.header),
-        JSON.stringify(session.ignoredColumns),
-        JSON.stringify(session.context),
-        JSON.stringify(session.fields),
-        JSON.stringify(session.cellFields),
-        this.config.import.sessionTtlMs,
-        session.kind,
-        session.file.size,
-        session.file.sha256,
-        session.file.format,
-      ],
-    );
-    return id;
-  }
-
   /**
-   * Stores what staging found out about the file (the records too short to import, the last row number) and
-   * the per-status counters of its rows once they are analysed; answers the counters.
+   * Creates the session of rows staged (and analysed) under `session.id` in the validate's transaction, with
+   * what staging found out about the file (the records too short to import, the last row number) and the
+   * per-status counters of its rows: `validated`, or `confirming`, claimed as {@link claim} would, when its
+   * confirm runs in the same transaction. Answers the counters and the session.
    */
-  async count(
+  async create(
     manager: EntityManager,
-    sessionId: string,
-    staging: { dropped: number[]; lastRow: number },
-  ): Promise<StagedCounts> {
-    const [counts] = rowsOf<StagedCounts>(
+    session: NewSession,
+  ): Promise<{ counts: StagedCounts; session: SessionRecord }> {
+    const { claim } = session;
+    const [row] = rowsOf<SessionRecord>(
       await manager.query(
-        `UPDATE import_sessions s SET
-           total_rows = c.total, valid_rows = c.valid, error_rows = c.error,
-           warning_rows = c.warning, ambiguous_rows = c.ambiguous, unchanged_rows = c.unchanged,
-           dropped_rows = $2, last_row = $3
+        `INSERT INTO import_sessions (id, owner_id, entity, status, file_name, header, ignored_columns, context,
+           fields, cell_fields, expires_at, kind, file_size, file_sha256, file_format,
+           claim_token, options, batch_size, confirmed_at, lease_until,
+           total_rows, valid_rows, error_rows, warning_rows, ambiguous_rows, unchanged_rows, dropped_rows, last_row)
+         SELECT $1::uuid, $2, $3, CASE WHEN $15::uuid IS NULL THEN 'validated' ELSE 'confirming' END,
+           $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10::double precision / 1000),
+           $11, $12, $13, $14, $15::uuid, $16::jsonb, $17::int,
+           CASE WHEN $15::uuid IS NULL THEN NULL ELSE now() END,
+           CASE WHEN $15::uuid IS NULL THEN NULL
+             ELSE now() + make_interval(secs => $18::double precision / 1000) END,
+           c.total, c.valid, c.error, c.warning, c.ambiguous, c.unchanged, $19::jsonb, $20::int
          FROM (
            SELECT count(*)::int AS total,
                   count(*) FILTER (WHERE status = 'valid')::int AS valid,
@@ -93,14 +88,37 @@ export class ImportSessionRepository {
                   count(*) FILTER (WHERE status = 'warning')::int AS warning,
                   count(*) FILTER (WHERE status = 'ambiguous')::int AS ambiguous,
                   count(*) FILTER (WHERE status = 'warning' AND changes IS NULL)::int AS unchanged
-           FROM import_rows WHERE session_id = $1
+           FROM import_rows WHERE session_id = $1::uuid
          ) c
-         WHERE s.id = $1
-         RETURNING c.total, c.valid, c.error`,
-        [sessionId, JSON.stringify(staging.dropped), staging.lastRow],
+         RETURNING *, false AS expired`,
+        [
+          session.id,
+          session.ownerId,
+          session.entity,
+          session.fileName,
+          JSON.stringify(session.header),
+          JSON.stringify(session.ignoredColumns),
+          JSON.stringify(session.context),
+          JSON.stringify(session.fields),
+          JSON.stringify(session.cellFields),
+          this.config.import.sessionTtlMs,
+          session.kind,
+          session.file.size,
+          session.file.sha256,
+          session.file.format,
+          claim?.token ?? null,
+          claim ? JSON.stringify(claim.options) : null,
+          claim ? this.config.import.batchSize : null,
+          this.config.import.confirmLeaseMs,
+          JSON.stringify(session.dropped),
+          session.lastRow,
+        ],
       ),
     );
-    return counts;
+    return {
+      counts: { total: row.total_rows, valid: row.valid_rows, error: row.error_rows },
+      session: row,
+    };
   }
 
   /**

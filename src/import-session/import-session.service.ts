@@ -1,28 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CsvFormatError, CsvSource } from './csv';
-import { mapHeader } from './header-mapping';
-import { PerRowApplier, RowFailure, TransactionalApplier } from './import-apply';
+import { CsvFormatError } from './csv';
+import { PerRowApplier } from './import-apply';
+import { rolledBackFailures, RowFailure, TransactionalApplier } from './import-apply-transactional';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
-import { isPoolBusy, LeaseLostError } from './import-errors';
+import { isFatalForConfirm, isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
 import { StoredOptions } from './import-outcomes';
 import { ImportReadsService } from './import-reads.service';
-import { clientGone, guardedDocument, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
-import { fileFacts } from './import-history';
-import { openDocument } from './import-document';
+import { clientGone, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
 import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, StagedSession, ValidateResult } from './import-session.types';
-import { cellLayout, markDuplicates, stageRows } from './import-staging';
+import { ANALYZE_ABOVE_ROWS, FileChoices, ImportSource, ImportStager } from './import-stager';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportException, ImportExceptionCode } from './import.exception';
-
-/** Sessions with at least this many rows refresh the planner's statistics after staging. */
-const ANALYZE_ABOVE_ROWS = 5000;
 
 export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
 
@@ -38,13 +33,18 @@ const csvError = (error: CsvFormatError) =>
     error.message,
   );
 
-/** How the user asked the file to be read: a CSV's delimiter, a workbook's worksheet (raw form fields). */
-export interface FileChoices {
-  delimiter?: string;
-  sheet?: string;
-  /** Text that is CSV whatever it starts with (the one-shot JSON import's `content`). */
-  csvOnly?: boolean;
+/** A direct import applied whole could not write a row: it is applied again, batch by batch. */
+class ApplyWholeFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the import could not be applied whole');
+  }
 }
+
+/** A file that cannot be read is a 400 (or 413); any other error goes on as it is. */
+const readError = (error: unknown): never => {
+  if (error instanceof CsvFormatError) throw csvError(error);
+  throw error;
+};
 
 /** What an all-or-nothing confirm did: every row written, or none, and then the rows that could not be. */
 export type AllOrNothing =
@@ -61,6 +61,7 @@ export const UPSERT: ConfirmOptions = { override: true, resolutions: {} };
 @Injectable()
 export class ImportSessionService {
   private readonly logger = new Logger(ImportSessionService.name);
+  private readonly stager: ImportStager;
   private readonly perRow: PerRowApplier;
   private readonly transactional: TransactionalApplier;
 
@@ -76,9 +77,11 @@ export class ImportSessionService {
     const settings = {
       batchSize: config.import.batchSize,
       leaseMs: config.import.confirmLeaseMs,
+      sessionTtlMs: config.import.sessionTtlMs,
       workers: config.import.confirmWorkers,
       limiter,
     };
+    this.stager = new ImportStager(config, store);
     this.perRow = new PerRowApplier(dataSource, settings);
     this.transactional = new TransactionalApplier(dataSource, settings);
   }
@@ -89,12 +92,12 @@ export class ImportSessionService {
   async validate(
     definition: ImportDefinition,
     user: AuthUser,
-    source: CsvSource & { fileName?: string; signal?: AbortSignal },
+    source: ImportSource,
     choices: FileChoices,
     context: ImportContext = {},
   ): Promise<ValidateResult> {
-    const staged = await this.stage(definition, user, source, choices, context, 'session');
-    return this.reads.validateResult(definition, staged.import_id);
+    const { session } = await this.stage(definition, user, source, choices, context, 'session');
+    return this.reads.validateResult(definition, session);
   }
 
   /**
@@ -104,83 +107,100 @@ export class ImportSessionService {
   async stage(
     definition: ImportDefinition,
     user: AuthUser,
-    source: CsvSource & { fileName?: string; signal?: AbortSignal },
+    source: ImportSource,
     choices: FileChoices,
     context: ImportContext,
     kind: 'session' | 'direct' | 'one_shot',
-  ): Promise<StagedSession> {
+  ): Promise<StagedSession & { session: SessionRecord }> {
     // Only a session stays open once validated: the other imports are confirmed at once.
     const budget =
       kind === 'session'
         ? await stagingBudget(this.dataSource.manager, user.id, this.config.import)
         : UNLIMITED;
-    const { signal } = source;
-    const file = await fileFacts(source);
-    let document;
-    try {
-      document = await openDocument(source, {
-        delimiter: choices.delimiter,
-        sheet: choices.sheet,
-        csvOnly: choices.csvOnly,
-        maxUnpackedBytes: this.config.import.maxUnpackedBytes,
-        maxRows: this.config.import.maxRows,
-        // The reader counts UTF-16 code units: twice the limit holds any cell of maxCellChars characters;
-        // the exact count, in characters, is checked per row.
-        maxFieldChars: this.config.import.maxCellChars * 2,
-      });
-    } catch (error) {
-      if (error instanceof CsvFormatError) throw csvError(error);
-      throw error;
-    }
-    const mapping = mapHeader(definition, document.header.cells);
-    const layout = cellLayout(definition, mapping, document.header.cells.length);
-    const cellFields = layout.cellColumns.map((j) => (j >= 0 ? definition.columns[j].field : null));
-    const staged = await this.limiter
+    const opened = await this.stager.open(definition, source, choices).catch(readError);
+    const { staged, session } = await this.limiter
       .run(() =>
-        this.dataSource.transaction(async (manager) => {
-          stopIfGone(signal);
-          const id = await this.store.create(manager, {
-            ownerId: user.id,
-            entity: definition.entity,
-            fileName: source.fileName ?? null,
-            header: document.header.cells,
-            ignoredColumns: mapping.ignored,
-            context,
-            fields: definition.fields,
-            cellFields,
-            kind,
-            file: { ...file, format: document.format },
-          });
-          const { staged, lastRow, dropped } = await stageRows(
-            manager,
-            id,
-            definition,
-            guardedDocument(document, budget, this.config.import, signal),
-            layout,
-            context,
-            this.config.import.maxCellChars,
-          );
-          // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
-          // session for a few rows and picks nested loops that are quadratic in the file.
-          if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-          // The look-ups join the whole session to the records: room to hash them in memory, not in batches on disk.
-          if (staged >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem = '64MB'`);
-          await markDuplicates(manager, id, definition);
-          stopIfGone(signal);
-          await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
-          stopIfGone(signal);
-          const counts = await this.store.count(manager, id, { dropped, lastRow });
-          // The reads of the session plan on its rows' statuses: analysed again if many changed.
-          if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
-          return { import_id: id, ...counts };
-        }),
+        this.dataSource.transaction((manager) =>
+          this.stager.stage(manager, definition, user, opened, context, kind, budget),
+        ),
       )
-      .catch((error: unknown) => {
-        if (error instanceof CsvFormatError) throw csvError(error);
-        throw error;
+      .catch(readError);
+    await this.discardIfGone(staged.import_id, source.signal);
+    return { ...staged, session };
+  }
+
+  /**
+   * Stages a file and applies it at once, all or nothing, in ONE transaction (a direct import): the session
+   * is created claimed by this confirm, so nothing else can see or claim it before it is completed, and
+   * nothing is left of it, rows or record, when the import is refused or fails. A file with invalid rows is
+   * handed to `refuse`, in the transaction, which throws to refuse it. The rows are applied set-based
+   * without savepoints; when one cannot be written, the whole import is staged and applied again with a
+   * savepoint per batch, to name the rows that cannot be written (and nothing is written).
+   */
+  async stageAndApply(
+    definition: ImportDefinition,
+    user: AuthUser,
+    source: ImportSource,
+    choices: FileChoices,
+    context: ImportContext,
+    requested: ConfirmOptions,
+    refuse: (manager: EntityManager, importId: string) => Promise<void>,
+  ): Promise<AllOrNothing> {
+    // Nothing is staged yet to resolve: a direct import has no ambiguous row to choose for.
+    const options: StoredOptions = { override: requested.override, resolutions: {} };
+    const once = (careful: boolean) =>
+      this.stageAndApplyOnce(definition, user, source, choices, context, options, refuse, careful);
+    try {
+      const completed = await once(false).catch((error: unknown) => {
+        if (!(error instanceof ApplyWholeFailed)) throw error;
+        this.logger.warn({ err: String(error.cause) }, 'direct import failed, applying it batch by batch');
+        return once(true);
       });
-    await this.discardIfGone(staged.import_id, signal);
-    return staged;
+      this.maintenance.refreshStatistics(definition, completed);
+      return { written: true, session: completed };
+    } catch (error) {
+      const failures = rolledBackFailures(error);
+      if (failures) return { written: false, failures };
+      return readError(error);
+    }
+  }
+
+  private async stageAndApplyOnce(
+    definition: ImportDefinition,
+    user: AuthUser,
+    source: ImportSource,
+    choices: FileChoices,
+    context: ImportContext,
+    options: StoredOptions,
+    refuse: (manager: EntityManager, importId: string) => Promise<void>,
+    careful: boolean,
+  ): Promise<SessionRecord> {
+    const opened = await this.stager.open(definition, source, choices);
+    const token = randomUUID();
+    const claim = { token, options };
+    return this.limiter.run(() =>
+      this.dataSource.transaction(async (manager) => {
+        const { staged, session } = await this.stager.stage(
+          manager,
+          definition,
+          user,
+          opened,
+          context,
+          'direct',
+          UNLIMITED,
+          claim,
+        );
+        if (staged.error > 0) await refuse(manager, staged.import_id);
+        stopIfGone(source.signal);
+        if (staged.total >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem TO DEFAULT`);
+        if (careful) return this.transactional.applyIn(manager, definition, session, token, options);
+        return this.transactional
+          .applyWhole(manager, definition, session, token, options)
+          .catch((error: unknown) => {
+            throw isFatalForConfirm(error) ? error : new ApplyWholeFailed(error);
+          });
+      }),
+    );
   }
 
   /**
@@ -295,8 +315,8 @@ export class ImportSessionService {
     requested: ConfirmOptions,
   ): Promise<ConfirmResult> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
-    await this.runPerRow(definition, session, token, options);
-    return this.reads.confirmResult(session.id);
+    const completed = await this.runPerRow(definition, session, token, options);
+    return this.reads.confirmResult(completed ?? session.id);
   }
 
   /** Claims a session and applies it in the background; progress is read with `GET /api/imports/{id}`. */
@@ -320,18 +340,19 @@ export class ImportSessionService {
     session: SessionRecord,
     token: string,
     options: StoredOptions,
-  ): Promise<void> {
-    await this.underClaim(session.id, token, async () => {
+  ): Promise<SessionRecord | undefined> {
+    return this.underClaim(session.id, token, async () => {
       // A confirm waiting for a connection of a pool saturated by other imports goes on where it stopped
       // (only rows without an outcome are applied) instead of stopping half-way as if the database were down.
       for (let attempt = 1; ; attempt++) {
         try {
           // A later attempt starts from the batches the session says are still to be written.
           const current = attempt === 1 ? session : ((await this.store.find(session.id)) ?? session);
-          await this.perRow.run(definition, current, token, options);
-          const completed = await this.store.complete(session.id, token);
+          const completed =
+            (await this.perRow.run(definition, current, token, options, attempt === 1)) ??
+            (await this.store.complete(session.id, token));
           this.maintenance.refreshStatistics(definition, completed);
-          return;
+          return completed;
         } catch (error) {
           if (!isPoolBusy(error) || attempt >= POOL_BUSY_ATTEMPTS) throw error;
           this.logger.warn(
@@ -354,18 +375,14 @@ export class ImportSessionService {
     requested: ConfirmOptions,
   ): Promise<AllOrNothing> {
     const { session, token, options } = await this.claim(definition, user, importId, requested);
-    let completed: SessionRecord | undefined;
-    const failures = await this.underClaim(session.id, token, async () => {
-      const failed = await this.transactional.run(definition, session, token, options, async (manager) => {
-        completed = await this.store.complete(session.id, token, manager);
-      });
-      if (failed.length === 0) this.maintenance.refreshStatistics(definition, completed);
-      return failed;
-    });
+    const { completed, failures } = await this.underClaim(session.id, token, () =>
+      this.transactional.run(definition, session, token, options),
+    );
     if (failures.length > 0 || !completed) {
       await this.store.release(session.id, token);
       return { written: false, failures };
     }
+    this.maintenance.refreshStatistics(definition, completed);
     return { written: true, session: completed };
   }
 

@@ -181,6 +181,9 @@ const COPY_CHUNK_CHARS = 48 * 1024;
  * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
  * number, and the positional records too short to import.
  */
+/** Files of at most this many keyed rows are checked for repeated keys while they are staged. */
+const DISTINCT_KEYS_UP_TO = 10_000;
+
 export async function stageRows(
   manager: EntityManager,
   sessionId: string,
@@ -189,7 +192,11 @@ export async function stageRows(
   layout: CellLayout,
   context: ImportContext,
   maxCellChars: number,
-): Promise<{ staged: number; lastRow: number; dropped: number[] }> {
+): Promise<{ staged: number; lastRow: number; dropped: number[]; distinctKeys: boolean }> {
+  // The keys of a small file, to tell whether any is repeated: a file whose keys are distinct has no
+  // duplicate for `markDuplicates` to look for. Past DISTINCT_KEYS_UP_TO rows, the keys are not kept.
+  let keys: Set<string> | undefined = new Set();
+  let repeated = false;
   const fieldCount = definition.fields.length;
   const minCells = definition.minCells;
   const dropped: number[] = [];
@@ -232,6 +239,11 @@ export async function stageRows(
         const { values, errors } = parsed;
         const warnings = parsed.warnings ?? [];
         const status = rowStatus(errors, warnings);
+        if (keys && parsed.key !== null) {
+          if (keys.has(parsed.key)) repeated = true;
+          else if (keys.size < DISTINCT_KEYS_UP_TO) keys.add(parsed.key);
+          else keys = undefined;
+        }
         let line = `${sessionId}\t${record.rowNumber}\t${status}\t${copyText(parsed.key)}\t${uuidV7()}`;
         for (let i = 0; i < fieldCount; i++) line += `\t${copyText(values[i] ?? null)}`;
         const keepRaw = status !== 'valid' || !rebuildable(layout, source, values);
@@ -262,7 +274,7 @@ export async function stageRows(
   } finally {
     client.off('end', onLost).off('error', onLost);
   }
-  return { staged, lastRow, dropped };
+  return { staged, lastRow, dropped, distinctKeys: keys !== undefined && !repeated };
 }
 
 /**

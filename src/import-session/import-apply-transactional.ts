@@ -1,0 +1,216 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { query, rowsOf, sql } from '../database/sql';
+import {
+  ApplySettings,
+  applyOneByOne,
+  assertClaim,
+  BatchCounts,
+  checkWritten,
+  countBatch,
+  fence,
+  LOOKUP_COSTS,
+  rejectResolutions,
+  scopeOf,
+} from './import-apply';
+import { ImportDefinition, scopeRows } from './import-definition';
+import { isFatalForConfirm, LeaseLostError } from './import-errors';
+import { ALL_ROWS_WITH_OUTCOMES, outcomeSql, StoredOptions } from './import-outcomes';
+import { SessionRecord } from './import-session.types';
+import { applyWithLineage, recordCreated } from './import-lineage';
+
+/** A row an all-or-nothing confirm could not write, and why. */
+export interface RowFailure {
+  row_number: number;
+  error: string;
+}
+
+/**
+ * Completes a claimed session with the outcomes of all its rows, counted in the same statement, and answers
+ * the session and those counts.
+ */
+async function completeCounting(
+  manager: EntityManager,
+  session: SessionRecord,
+  token: string,
+  options: StoredOptions,
+  sessionTtlMs: number,
+): Promise<{ completed: SessionRecord; counts: BatchCounts }> {
+  const derived = outcomeSql({ ...session, status: 'completed', options });
+  const scope = scopeOf(session, options, 2, session.last_row + 1);
+  const [row] = rowsOf<SessionRecord & { counts: BatchCounts }>(
+    await query(
+      manager,
+      sql`UPDATE import_sessions s SET
+            status = 'completed', completed_at = now(), lease_until = NULL,
+            expires_at = now() + make_interval(secs => ${sessionTtlMs}::double precision / 1000),
+            applied_rows = s.applied_rows + c.total, created_rows = s.created_rows + c.created,
+            updated_rows = s.updated_rows + c.updated, skipped_rows = s.skipped_rows + c.skipped,
+            failed_rows = s.failed_rows + c.failed
+          FROM (
+            SELECT count(*)::int AS total,
+                   count(*) FILTER (WHERE outcome = 'created')::int AS created,
+                   count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
+                   count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
+                   count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+            FROM (SELECT ${derived.outcome} AS outcome FROM ${ALL_ROWS_WITH_OUTCOMES} WHERE ${scopeRows(scope)}) x
+          ) c
+          WHERE s.id = ${session.id}::uuid AND s.claim_token = ${token}::uuid
+          RETURNING s.*, false AS expired, to_jsonb(c) AS counts`,
+    ),
+  );
+  if (!row) throw new LeaseLostError();
+  const { counts, ...completed } = row;
+  return { completed, counts };
+}
+
+/** Rows of an import applied whole were recorded as failed (a resolution that names none of its candidates). */
+class RowsFailedError extends Error {
+  constructor(failed: number) {
+    super(`${failed} rows failed`);
+  }
+}
+
+/** Rolls the all-or-nothing transaction back; {@link TransactionalApplier.run} answers its failures. */
+class RolledBack extends Error {
+  constructor(readonly failures: RowFailure[]) {
+    super('the import was rolled back');
+  }
+}
+
+/** The rows that could not be written, when `error` rolled an all-or-nothing transaction back for them. */
+export const rolledBackFailures = (error: unknown): RowFailure[] | undefined =>
+  error instanceof RolledBack ? error.failures : undefined;
+
+/**
+ * The transactional (all or nothing) strategy: every row is applied in ONE transaction, still a batch at a
+ * time with set-based SQL, together with the counters and the session's completion. Any failure rolls all
+ * of it back; a confirm that dies leaves nothing written, and a later confirm starts the session again.
+ * A row that cannot be written rolls everything back too: `run` then answers the rows that could not be
+ * written (it answers none when everything was written).
+ */
+export class TransactionalApplier {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly settings: ApplySettings,
+  ) {}
+
+  /**
+   * Applies and completes a claimed session in its own transaction: answers the completed session, or the
+   * rows that could not be written (nothing was written then).
+   */
+  async run(
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+  ): Promise<{ completed?: SessionRecord; failures: RowFailure[] }> {
+    try {
+      const completed = await this.settings.limiter.run(() =>
+        this.dataSource.transaction(async (manager) => {
+          await assertClaim(manager, session, token);
+          return this.applyIn(manager, definition, session, token, options);
+        }),
+      );
+      return { completed, failures: [] };
+    } catch (error) {
+      if (error instanceof RolledBack) return { failures: error.failures };
+      throw error;
+    }
+  }
+
+  /**
+   * Applies every row of a session claimed by `token` in `manager`'s transaction, set-based, without a
+   * savepoint, and completes it with the counts of its rows in the same statement; answers the completed
+   * session. Any row that cannot be written fails the whole transaction with its error, and names no row:
+   * the caller then applies the session again with {@link applyIn}, in a new transaction, which names them.
+   */
+  async applyWhole(
+    manager: EntityManager,
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+  ): Promise<SessionRecord> {
+    const size = this.settings.batchSize;
+    // A file of one batch looks its records up once: it goes without the extra round trip.
+    if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
+    let written = 0;
+    for (let from = 2; from <= session.last_row; from += size) {
+      const scope = scopeOf(session, options, from, from + size);
+      await rejectResolutions(manager, scope, options.rejected ?? {});
+      written += await applyWithLineage(manager, definition, scope);
+      await recordCreated(manager, scope);
+    }
+    const { completed, counts } = await completeCounting(
+      manager,
+      session,
+      token,
+      options,
+      this.settings.sessionTtlMs,
+    );
+    checkWritten(written, counts);
+    if (counts.failed > 0) throw new RowsFailedError(counts.failed);
+    return completed;
+  }
+
+  /**
+   * Applies every row of a session claimed by `token` in `manager`'s transaction, and completes it; answers
+   * the completed session. When a row cannot be written, throws {@link RolledBack} (see
+   * {@link rolledBackFailures}): the caller's transaction must then be rolled back.
+   */
+  async applyIn(
+    manager: EntityManager,
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+  ): Promise<SessionRecord> {
+    const size = this.settings.batchSize;
+    if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
+    let written = 0;
+    let rowByRow = false;
+    let batchCounts: BatchCounts | undefined;
+    for (let from = 2; from <= session.last_row; from += size) {
+      const scope = scopeOf(session, options, from, from + size);
+      await rejectResolutions(manager, scope, options.rejected ?? {});
+      // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
+      // cannot be written; the whole transaction is rolled back at the end all the same.
+      await manager.query('SAVEPOINT import_batch');
+      try {
+        const wrote = await applyWithLineage(manager, definition, scope);
+        batchCounts = await countBatch(manager, session, scope);
+        checkWritten(wrote, batchCounts);
+        await manager.query('RELEASE SAVEPOINT import_batch');
+        written += wrote;
+      } catch (error) {
+        if (isFatalForConfirm(error)) throw error;
+        await manager.query('ROLLBACK TO SAVEPOINT import_batch');
+        rowByRow = true;
+        written += await applyOneByOne(manager, definition, session, scope);
+      }
+      await recordCreated(manager, scope);
+    }
+    // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
+    // failed; the two statements below would only say so again.
+    const whole = session.last_row < 2 + size && !rowByRow ? batchCounts : undefined;
+    const counts =
+      whole ??
+      (await countBatch(
+        manager,
+        session,
+        scopeOf(session, options, 2, session.last_row + 1),
+        ALL_ROWS_WITH_OUTCOMES,
+      ));
+    if (!whole) checkWritten(written, counts);
+    if (!whole) {
+      const failures: RowFailure[] = await manager.query(
+        `SELECT row_number, error FROM import_row_outcomes WHERE session_id = $1 AND outcome = 'failed'
+         ORDER BY row_number LIMIT 1000`,
+        [session.id],
+      );
+      if (failures.length > 0) throw new RolledBack(failures);
+    }
+    const { leaseMs, sessionTtlMs } = this.settings;
+    return fence(manager, session, token, leaseMs, null, counts, sessionTtlMs);
+  }
+}
