@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { execute, query, rowsOf, Sql, sql } from '../database/sql';
+import { query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
   checkCells,
@@ -92,7 +92,7 @@ export class CourierImportDefinition implements ImportDefinition {
 
   /**
    * Upserts the scope's rows by `user_code` within the courier. The customers found at validate are updated
-   * by id where they differ from the row, and the other rows inserted, two plain statements; a customer
+   * by id where they differ from the row, and the other rows inserted, in one statement; a customer
    * identical to its row is not written (skipped as unchanged). When what the validate found is no longer true
    * (a customer deleted or renamed since), the batch fails and its rows are applied again one at a time with
    * `INSERT … ON CONFLICT DO UPDATE … WHERE <changed>`, where `xmax = 0` tells a created record from an
@@ -135,7 +135,9 @@ export class CourierImportDefinition implements ImportDefinition {
       );
       return written;
     }
-    const [{ updated, stale }] = rowsOf<{ updated: number; stale: number }>(
+    // The customers found at validate are updated and the other rows inserted by one statement (one round
+    // trip for a small file); its CTEs see the same snapshot, and the insert touches no updated customer.
+    const [{ updated, created, stale }] = rowsOf<{ updated: number; created: number; stale: number }>(
       await query(
         manager,
         sql`WITH updated AS (
@@ -149,8 +151,14 @@ export class CourierImportDefinition implements ImportDefinition {
             ), recorded AS (
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
               SELECT ${scope.session}, row_number, 'updated', id FROM updated
+            ), created AS (
+              INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
+              SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')},
+                     ${staged('last_name')}, ${staged('branch')}
+              FROM import_rows r WHERE ${rows} AND r.match_id IS NULL
+              RETURNING 1
             )
-            SELECT (SELECT count(*)::int FROM updated) AS updated,
+            SELECT (SELECT count(*)::int FROM updated) AS updated, (SELECT count(*)::int FROM created) AS created,
                    -- The rows whose customer is gone or renamed since the validate (the snapshot is the same);
                    -- LIMIT 1 keeps it a primary key look-up on a table that grows within the transaction.
                    (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
@@ -158,14 +166,8 @@ export class CourierImportDefinition implements ImportDefinition {
                         AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')} LIMIT 1)) AS stale`,
       ),
     );
+    // The batch is rolled back, what it inserted too, and applied again the exact way.
     if (stale > 0) throw new StaleMatchError();
-    const created = await execute(
-      manager,
-      sql`INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
-          SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')}, ${staged('last_name')},
-                 ${staged('branch')}
-          FROM import_rows r WHERE ${rows} AND r.match_id IS NULL`,
-    );
     return updated + created;
   }
 }
