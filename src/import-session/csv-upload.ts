@@ -65,8 +65,9 @@ function multerError(error: MulterError, maxBytes: number): ApiException {
 
 /**
  * Receives one CSV or XLSX file in the multipart field `file`: a CSV of at most `IMPORT_MEMORY_UPLOAD_MAX`
- * bytes is kept in memory, anything larger (or any workbook) is streamed to a temporary file. Bodies over the size limit are refused with 413 from their Content-Length, before they are read,
- * or as soon as the limit is crossed.
+ * bytes is kept in memory, anything larger (or any workbook) is streamed to a temporary file. Bodies over
+ * the size limit are refused with 413 from their Content-Length, before they are read, or as soon as the
+ * limit is crossed.
  */
 @Injectable()
 export class CsvUploadInterceptor implements NestInterceptor {

@@ -17,8 +17,7 @@ export type StoredUpload = { path: string; size: number } | { buffer: Buffer; si
 /**
  * A multer storage that keeps an upload of at most `memoryBytes` in memory, and spools a larger one (or
  * a workbook, whatever its size; or every upload when `memoryBytes` is 0) to a file of the spool, as it
- * arrives. `spoolFile` names that file, or
- * fails when the request was answered already.
+ * arrives. `spoolFile` names that file, or fails when the request was answered already.
  */
 export class SpoolOrMemoryStorage implements StorageEngine {
   constructor(
