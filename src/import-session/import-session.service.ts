@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { CsvFormatError } from './csv';
 import { PerRowApplier } from './import-apply';
 import { rolledBackFailures, RowFailure, TransactionalApplier } from './import-apply-transactional';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
@@ -15,7 +14,7 @@ import { ImportReadsService } from './import-reads.service';
 import { clientGone, stagingBudget, stopIfGone, UNLIMITED } from './import-quota';
 import { ImportSessionRepository } from './import-session.repository';
 import { ConfirmResult, SessionRecord, StagedSession, ValidateResult } from './import-session.types';
-import { ANALYZE_ABOVE_ROWS, FileChoices, ImportSource, ImportStager } from './import-stager';
+import { ANALYZE_ABOVE_ROWS, FileChoices, ImportSource, ImportStager, readError } from './import-stager';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
@@ -27,24 +26,12 @@ export const SESSION_NOT_FOUND = 'import session not found or expired. please re
  */
 const POOL_BUSY_ATTEMPTS = 20;
 
-const csvError = (error: CsvFormatError) =>
-  new ImportException(
-    error.status === 413 ? ImportExceptionCode.FILE_TOO_LARGE : ImportExceptionCode.INVALID_FILE,
-    error.message,
-  );
-
 /** A direct import applied whole could not write a row: it is applied again, batch by batch. */
 class ApplyWholeFailed extends Error {
   constructor(override readonly cause: unknown) {
     super('the import could not be applied whole');
   }
 }
-
-/** A file that cannot be read is a 400 (or 413); any other error goes on as it is. */
-const readError = (error: unknown): never => {
-  if (error instanceof CsvFormatError) throw csvError(error);
-  throw error;
-};
 
 /** What an all-or-nothing confirm did: every row written, or none, and then the rows that could not be. */
 export type AllOrNothing =

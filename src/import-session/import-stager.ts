@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { AppConfig } from '../config/config';
-import { CsvSource } from './csv';
+import { CsvFormatError, CsvSource } from './csv';
 import { mapHeader } from './header-mapping';
 import { ImportContext, ImportDefinition } from './import-definition';
 import { ImportDocument, openDocument } from './import-document';
@@ -11,9 +11,19 @@ import { guardedDocument, StagingBudget, stopIfGone } from './import-quota';
 import { ClaimAtCreation, ImportSessionRepository } from './import-session.repository';
 import { SessionRecord, StagedSession } from './import-session.types';
 import { CellLayout, cellLayout, markDuplicates, stageRows } from './import-staging';
+import { ImportException, ImportExceptionCode } from './import.exception';
 
 /** Sessions with at least this many rows refresh the planner's statistics after staging. */
 export const ANALYZE_ABOVE_ROWS = 5000;
+
+/** A file that cannot be read is a 400 (413 when too large); any other error goes on as it is. */
+export function readError(error: unknown): never {
+  if (!(error instanceof CsvFormatError)) throw error;
+  throw new ImportException(
+    error.status === 413 ? ImportExceptionCode.FILE_TOO_LARGE : ImportExceptionCode.INVALID_FILE,
+    error.message,
+  );
+}
 
 /** How the user asked the file to be read: a CSV's delimiter, a workbook's worksheet (raw form fields). */
 export interface FileChoices {
