@@ -174,16 +174,17 @@ const copyStatement = (fieldCount: number) =>
  */
 const COPY_CHUNK_CHARS = 48 * 1024;
 
+/** Files of at most this many keyed rows are checked for repeated keys while they are staged. */
+const DISTINCT_KEYS_UP_TO = 10_000;
+
 /**
  * Reads every record of the file into `import_rows` through one COPY on the transaction's connection, a chunk
  * of lines at a time with back-pressure (memory does not grow with the file), while PostgreSQL stores the
  * previous chunk. Each row gets the id a record created from it will have (time-ordered). Its original cells
  * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
- * number, and the positional records too short to import.
+ * number, the positional records too short to import, and whether the keys were seen to be distinct (only
+ * a file of at most DISTINCT_KEYS_UP_TO keyed rows can be).
  */
-/** Files of at most this many keyed rows are checked for repeated keys while they are staged. */
-const DISTINCT_KEYS_UP_TO = 10_000;
-
 export async function stageRows(
   manager: EntityManager,
   sessionId: string,
