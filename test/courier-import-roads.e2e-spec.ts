@@ -20,6 +20,8 @@ describe('courier import: the direct import and the preview confirm agree', () =
     t = await startTestApp({ IMPORT_BATCH_SIZE: '3' });
   });
   afterAll(() => t.close());
+  // The database is shared by every suite: a trigger left behind would refuse their writes.
+  afterEach(() => t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON courier_customers'));
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON courier_customers');
     await truncateAll(t.dataSource);

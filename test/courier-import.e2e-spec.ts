@@ -30,6 +30,8 @@ describe('courier customers import (one transaction)', () => {
     t = await startTestApp({ IMPORT_BATCH_SIZE: '100' });
   });
   afterAll(() => t.close());
+  // The database is shared by every suite: a trigger left behind would refuse their writes.
+  afterEach(() => t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON courier_customers'));
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON courier_customers');
     await truncateAll(t.dataSource);

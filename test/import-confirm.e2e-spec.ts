@@ -43,6 +43,8 @@ describe('validate → confirm (per-row strategy)', () => {
     });
   });
   afterAll(() => t.close());
+  // The database is shared by every suite: a trigger left behind would refuse their writes.
+  afterEach(() => t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers'));
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers');
     await truncateAll(t.dataSource);

@@ -28,6 +28,8 @@ describe("a user's share of the staging area, and validates whose client went aw
     port = (t.http.address() as AddressInfo).port;
   });
   afterAll(() => t.close());
+  // The database is shared by every suite: a trigger left behind would refuse their writes.
+  afterEach(() => t.dataSource.query('DROP TRIGGER IF EXISTS test_slow ON import_rows'));
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_slow ON import_rows');
     await truncateAll(t.dataSource);

@@ -18,6 +18,8 @@ describe('POST /api/customers/import (one-shot, one transaction)', () => {
     t = await startTestApp({ IMPORT_MAX_FILE_SIZE: '64kb', IMPORT_BATCH_SIZE: '2' });
   });
   afterAll(() => t.close());
+  // The database is shared by every suite: a trigger left behind would refuse their writes.
+  afterEach(() => t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers'));
   beforeEach(async () => {
     await t.dataSource.query('DROP TRIGGER IF EXISTS test_refuse ON customers');
     await truncateAll(t.dataSource);
