@@ -26,7 +26,8 @@ export interface RowFailure {
 
 /**
  * Completes a claimed session with the outcomes of all its rows, counted in the same statement, and answers
- * the session and those counts.
+ * the session and those counts. The same statement keeps the ids that its last batch, the rows from
+ * `lastFrom`, created (what {@link recordCreated} does for the other batches): one round trip fewer.
  */
 async function completeCounting(
   manager: EntityManager,
@@ -34,13 +35,25 @@ async function completeCounting(
   token: string,
   options: StoredOptions,
   sessionTtlMs: number,
+  lastFrom: number,
 ): Promise<{ completed: SessionRecord; counts: BatchCounts }> {
   const derived = outcomeSql({ ...session, status: 'completed', options });
   const scope = scopeOf(session, options, 2, session.last_row + 1);
   const [row] = rowsOf<SessionRecord & { counts: BatchCounts }>(
     await query(
       manager,
-      sql`UPDATE import_sessions s SET
+      sql`WITH x AS (
+            SELECT r.row_number, ${derived.targetId} AS id, ${derived.outcome} AS outcome
+            FROM ${ALL_ROWS_WITH_OUTCOMES} WHERE ${scopeRows(scope)}
+          ), created AS (
+            INSERT INTO import_created (import_id, first_row, ids, row_numbers)
+            SELECT ${scope.session}, ${lastFrom}::int, array_agg(x.id ORDER BY x.row_number),
+                   array_agg(x.row_number ORDER BY x.row_number)
+            FROM x WHERE x.outcome = 'created' AND x.row_number >= ${lastFrom}::int
+            HAVING count(*) > 0
+            ON CONFLICT (import_id, first_row) DO NOTHING
+          )
+          UPDATE import_sessions s SET
             status = 'completed', completed_at = now(), lease_until = NULL,
             expires_at = now() + make_interval(secs => ${sessionTtlMs}::double precision / 1000),
             applied_rows = s.applied_rows + c.total, created_rows = s.created_rows + c.created,
@@ -52,7 +65,7 @@ async function completeCounting(
                    count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
                    count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
                    count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-            FROM (SELECT ${derived.outcome} AS outcome FROM ${ALL_ROWS_WITH_OUTCOMES} WHERE ${scopeRows(scope)}) x
+            FROM x
           ) c
           WHERE s.id = ${session.id}::uuid AND s.claim_token = ${token}::uuid
           RETURNING s.*, false AS expired, to_jsonb(c) AS counts`,
@@ -135,10 +148,13 @@ export class TransactionalApplier {
     // A file of one batch looks its records up once: it goes without the extra round trip.
     if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
     let written = 0;
-    for (let from = 2; from <= session.last_row; from += size) {
+    let from = 2;
+    for (; from <= session.last_row; from += size) {
       const scope = scopeOf(session, options, from, from + size);
       await rejectResolutions(manager, scope, options.rejected ?? {});
       written += await applyWithLineage(manager, definition, scope);
+      // The last batch's created ids are kept by the completion.
+      if (from + size > session.last_row) break;
       await recordCreated(manager, scope);
     }
     const { completed, counts } = await completeCounting(
@@ -147,6 +163,7 @@ export class TransactionalApplier {
       token,
       options,
       this.settings.sessionTtlMs,
+      from,
     );
     checkWritten(written, counts);
     if (counts.failed > 0) throw new RowsFailedError(counts.failed);
