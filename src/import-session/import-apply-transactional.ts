@@ -12,7 +12,7 @@ import {
   rejectResolutions,
   scopeOf,
 } from './import-apply';
-import { ImportDefinition, scopeRows } from './import-definition';
+import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
 import { isFatalForConfirm, LeaseLostError } from './import-errors';
 import { ALL_ROWS_WITH_OUTCOMES, outcomeSql, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
@@ -132,6 +132,25 @@ export class TransactionalApplier {
   }
 
   /**
+   * The session's batches in row order, each with the rejected resolutions of its rows recorded first. A
+   * file of more than one batch plans its look-ups by primary key ({@link LOOKUP_COSTS}); a file of one batch
+   * looks its records up once and goes without that round trip.
+   */
+  private async *batches(
+    manager: EntityManager,
+    session: SessionRecord,
+    options: StoredOptions,
+  ): AsyncGenerator<ApplyScope> {
+    const size = this.settings.batchSize;
+    if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
+    for (let from = 2; from <= session.last_row; from += size) {
+      const scope = scopeOf(session, options, from, from + size);
+      await rejectResolutions(manager, scope, options.rejected ?? {});
+      yield scope;
+    }
+  }
+
+  /**
    * Applies every row of a session claimed by `token` in `manager`'s transaction, set-based, without a
    * savepoint, and completes it with the counts of its rows in the same statement; answers the completed
    * session. Any row that cannot be written fails the whole transaction with its error, and names no row:
@@ -144,18 +163,13 @@ export class TransactionalApplier {
     token: string,
     options: StoredOptions,
   ): Promise<SessionRecord> {
-    const size = this.settings.batchSize;
-    // A file of one batch looks its records up once: it goes without the extra round trip.
-    if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
     let written = 0;
-    let from = 2;
-    for (; from <= session.last_row; from += size) {
-      const scope = scopeOf(session, options, from, from + size);
-      await rejectResolutions(manager, scope, options.rejected ?? {});
+    let lastFrom = 2;
+    for await (const scope of this.batches(manager, session, options)) {
       written += await applyWithLineage(manager, definition, scope);
+      lastFrom = scope.from;
       // The last batch's created ids are kept by the completion.
-      if (from + size > session.last_row) break;
-      await recordCreated(manager, scope);
+      if (scope.to <= session.last_row) await recordCreated(manager, scope);
     }
     const { completed, counts } = await completeCounting(
       manager,
@@ -163,7 +177,7 @@ export class TransactionalApplier {
       token,
       options,
       this.settings.sessionTtlMs,
-      from,
+      lastFrom,
     );
     checkWritten(written, counts);
     if (counts.failed > 0) throw new RowsFailedError(counts.failed);
@@ -183,13 +197,10 @@ export class TransactionalApplier {
     options: StoredOptions,
   ): Promise<SessionRecord> {
     const size = this.settings.batchSize;
-    if (session.last_row >= 2 + size) await manager.query(LOOKUP_COSTS);
     let written = 0;
     let rowByRow = false;
     let batchCounts: BatchCounts | undefined;
-    for (let from = 2; from <= session.last_row; from += size) {
-      const scope = scopeOf(session, options, from, from + size);
-      await rejectResolutions(manager, scope, options.rejected ?? {});
+    for await (const scope of this.batches(manager, session, options)) {
       // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
       // cannot be written; the whole transaction is rolled back at the end all the same.
       await manager.query('SAVEPOINT import_batch');
