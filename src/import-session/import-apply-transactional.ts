@@ -9,6 +9,7 @@ import {
   countBatch,
   fence,
   LOOKUP_COSTS,
+  prepareIfSmall,
   rejectResolutions,
   scopeOf,
 } from './import-apply';
@@ -120,6 +121,7 @@ export class TransactionalApplier {
     try {
       const completed = await this.settings.limiter.run(() =>
         this.dataSource.transaction(async (manager) => {
+          prepareIfSmall(manager, session);
           await assertClaim(manager, session, token);
           return this.applyIn(manager, definition, session, token, options);
         }),

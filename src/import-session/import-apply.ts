@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { prepareStatements } from '../database/prepared-statements';
 import { query, rowsOf, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
 import { isFatalForConfirm, LeaseLostError, rowFailureMessage, UnwrittenRowsError } from './import-errors';
@@ -7,6 +8,7 @@ import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } fro
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { applyWithLineage, recordCreated } from './import-lineage';
+import { ANALYZE_ABOVE_ROWS } from './import-stager';
 
 export interface ApplySettings {
   batchSize: number;
@@ -30,6 +32,14 @@ export interface BatchCounts {
 
 /** The first row number of batch `k` (rows are numbered from 2, the header being row 1). */
 const batchStart = (k: number, size: number) => 2 + k * size;
+
+/**
+ * A confirm of a session too small to have been analysed runs its statements prepared (see
+ * {@link prepareStatements}); a larger one plans each statement for its batch.
+ */
+export function prepareIfSmall(manager: EntityManager, session: SessionRecord): void {
+  if (session.last_row - 1 < ANALYZE_ABOVE_ROWS) prepareStatements(manager);
+}
 
 /** The batches of a session that its confirm has not written yet. */
 export function pendingBatches(session: SessionRecord, size: number): number[] {
@@ -293,6 +303,7 @@ export class PerRowApplier {
     const write = (oneByOne: boolean) =>
       this.settings.limiter.run(() =>
         this.dataSource.transaction(async (manager) => {
+          prepareIfSmall(manager, session);
           // The batch that completes the session commits durably: its answer says the import is done.
           if (!completes) await relaxCommit(manager);
           if (checkClaim) await assertClaim(manager, session, token);

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuthUser, Role } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { query, Sql, sql } from '../database/sql';
+import { preparedRunner } from '../database/prepared-statements';
+import { query, Queryable, Sql, sql } from '../database/sql';
 import { ImportDefinition } from './import-definition';
 import {
   ALL_ROWS_WITH_OUTCOMES,
@@ -13,6 +14,7 @@ import {
   ROWS_WITH_OUTCOMES,
 } from './import-outcomes';
 import { ImportSessionRepository } from './import-session.repository';
+import { ANALYZE_ABOVE_ROWS } from './import-stager';
 import { ImportException, ImportExceptionCode } from './import.exception';
 import {
   ConfirmResult,
@@ -86,11 +88,20 @@ const sessionNotFound = () =>
  */
 @Injectable()
 export class ImportReadsService {
+  private readonly prepared: Queryable;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: ImportSessionRepository,
-  ) {}
+  ) {
+    this.prepared = preparedRunner(dataSource);
+  }
+
+  /** Where the rows of `session` are read: prepared statements for a small session (see `prepareStatements`). */
+  private runnerFor(session: SessionRecord): Queryable {
+    return session.total_rows < ANALYZE_ABOVE_ROWS ? this.prepared : this.dataSource;
+  }
 
   /** The `data` of a validate answer. */
   /** The answer of a validate, of a session read now or as its staging just wrote it. */
@@ -106,7 +117,7 @@ export class ImportReadsService {
       truncated && session.valid_rows === session.total_rows
         ? []
         : await query(
-            this.dataSource,
+            this.runnerFor(session),
             sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings, r.changes
                 FROM import_rows r
                 WHERE r.session_id = ${sessionId} ${truncated ? sql`AND r.status <> 'valid'` : sql``}
@@ -213,7 +224,7 @@ export class ImportReadsService {
   ): Promise<StoredRow[]> {
     const { where, derived } = this.rowFilter(session, filter);
     return query(
-      this.dataSource,
+      this.runnerFor(session),
       sql`SELECT r.row_number, r.status, ${dataSql(session.fields)} AS data, r.errors, r.warnings, r.changes,
                  ${derived.outcome} AS outcome, ${derived.targetId} AS target_id, ${derived.reason} AS reason,
                  ${derived.error} AS error

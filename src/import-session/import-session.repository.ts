@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { rowsOf } from '../database/sql';
+import { preparedRunner } from '../database/prepared-statements';
+import { Queryable, rowsOf } from '../database/sql';
 import { StoredOptions } from './import-outcomes';
 import { SessionRecord, StagedCounts } from './import-session.types';
 
@@ -44,15 +45,19 @@ export interface NewSession {
  */
 @Injectable()
 export class ImportSessionRepository {
+  /** For the statements on one session by its id: their plan is the same whatever its size. */
+  private readonly byId: Queryable;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.byId = preparedRunner(dataSource);
+  }
 
   async find(importId: string): Promise<SessionRecord | undefined> {
-    const rows: SessionRecord[] = await this.dataSource.query(
-      `SELECT ${SESSION_COLUMNS} FROM import_sessions WHERE id = $1`,
-      [importId],
+    const rows = rowsOf<SessionRecord>(
+      await this.byId.query(`SELECT ${SESSION_COLUMNS} FROM import_sessions WHERE id = $1`, [importId]),
     );
     return rows[0];
   }
@@ -134,7 +139,7 @@ export class ImportSessionRepository {
     options: StoredOptions,
   ): Promise<SessionRecord | undefined> {
     const claimed = rowsOf<SessionRecord>(
-      await this.dataSource.query(
+      await this.byId.query(
         `UPDATE import_sessions SET
            status = 'confirming', claim_token = $4,
            lease_until = now() + make_interval(secs => $5::double precision / 1000),

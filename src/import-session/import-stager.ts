@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuthUser } from '../auth/permissions';
 import { AppConfig } from '../config/config';
+import { prepareStatements } from '../database/prepared-statements';
 import { CsvFormatError, CsvSource } from './csv';
 import { mapHeader } from './header-mapping';
 import { ImportContext, ImportDefinition } from './import-definition';
@@ -13,7 +14,10 @@ import { SessionRecord, StagedSession } from './import-session.types';
 import { CellLayout, cellLayout, markDuplicates, stageRows } from './import-staging';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
-/** Sessions with at least this many rows refresh the planner's statistics after staging. */
+/**
+ * Sessions with at least this many rows refresh the planner's statistics after staging. Smaller ones are
+ * small enough for prepared statements ({@link prepareStatements}).
+ */
 export const ANALYZE_ABOVE_ROWS = 5000;
 
 /** A file that cannot be read is a 400 (413 when too large); any other error goes on as it is. */
@@ -102,6 +106,7 @@ export class ImportStager {
     // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
     // session for a few rows and picks nested loops that are quadratic in the file.
     if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+    else prepareStatements(manager);
     // The look-ups join the whole session to the records: room to hash them in memory, not in batches on disk.
     if (staged >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem = '64MB'`);
     // A file whose keys were seen to be distinct while staging has no duplicate to mark.
