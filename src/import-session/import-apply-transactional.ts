@@ -1,21 +1,18 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { query, rowsOf, sql } from '../database/sql';
 import {
   ApplySettings,
   applyOneByOne,
-  assertClaim,
-  BatchCounts,
   checkWritten,
   countBatch,
-  fence,
   LOOKUP_COSTS,
   prepareIfSmall,
   rejectResolutions,
   scopeOf,
 } from './import-apply';
-import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
-import { isFatalForConfirm, LeaseLostError } from './import-errors';
-import { ALL_ROWS_WITH_OUTCOMES, outcomeSql, StoredOptions } from './import-outcomes';
+import { ApplyScope, ImportDefinition } from './import-definition';
+import { isFatalForConfirm } from './import-errors';
+import { assertClaim, BatchCounts, fence, fenceCounting } from './import-fence';
+import { ALL_ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { applyWithLineage, recordCreated } from './import-lineage';
 
@@ -23,58 +20,6 @@ import { applyWithLineage, recordCreated } from './import-lineage';
 export interface RowFailure {
   row_number: number;
   error: string;
-}
-
-/**
- * Completes a claimed session with the outcomes of all its rows, counted in the same statement, and answers
- * the session and those counts. The same statement keeps the ids that its last batch, the rows from
- * `lastFrom`, created (what {@link recordCreated} does for the other batches): one round trip fewer.
- */
-async function completeCounting(
-  manager: EntityManager,
-  session: SessionRecord,
-  token: string,
-  options: StoredOptions,
-  sessionTtlMs: number,
-  lastFrom: number,
-): Promise<{ completed: SessionRecord; counts: BatchCounts }> {
-  const derived = outcomeSql({ ...session, status: 'completed', options });
-  const scope = scopeOf(session, options, 2, session.last_row + 1);
-  const [row] = rowsOf<SessionRecord & { counts: BatchCounts }>(
-    await query(
-      manager,
-      sql`WITH x AS (
-            SELECT r.row_number, ${derived.targetId} AS id, ${derived.outcome} AS outcome
-            FROM ${ALL_ROWS_WITH_OUTCOMES} WHERE ${scopeRows(scope)}
-          ), created AS (
-            INSERT INTO import_created (import_id, first_row, ids, row_numbers)
-            SELECT ${scope.session}, ${lastFrom}::int, array_agg(x.id ORDER BY x.row_number),
-                   array_agg(x.row_number ORDER BY x.row_number)
-            FROM x WHERE x.outcome = 'created' AND x.row_number >= ${lastFrom}::int
-            HAVING count(*) > 0
-            ON CONFLICT (import_id, first_row) DO NOTHING
-          )
-          UPDATE import_sessions s SET
-            status = 'completed', completed_at = now(), lease_until = NULL,
-            expires_at = now() + make_interval(secs => ${sessionTtlMs}::double precision / 1000),
-            applied_rows = s.applied_rows + c.total, created_rows = s.created_rows + c.created,
-            updated_rows = s.updated_rows + c.updated, skipped_rows = s.skipped_rows + c.skipped,
-            failed_rows = s.failed_rows + c.failed
-          FROM (
-            SELECT count(*)::int AS total,
-                   count(*) FILTER (WHERE outcome = 'created')::int AS created,
-                   count(*) FILTER (WHERE outcome = 'updated')::int AS updated,
-                   count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped,
-                   count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-            FROM x
-          ) c
-          WHERE s.id = ${session.id}::uuid AND s.claim_token = ${token}::uuid
-          RETURNING s.*, false AS expired, to_jsonb(c) AS counts`,
-    ),
-  );
-  if (!row) throw new LeaseLostError();
-  const { counts, ...completed } = row;
-  return { completed, counts };
 }
 
 /** Rows of an import applied whole were recorded as failed (a resolution that names none of its candidates). */
@@ -173,13 +118,20 @@ export class TransactionalApplier {
       // The last batch's created ids are kept by the completion.
       if (scope.to <= session.last_row) await recordCreated(manager, scope);
     }
-    const { completed, counts } = await completeCounting(
+    // The completion counts every row of the session, and keeps the ids its last batch created.
+    const { leaseMs, sessionTtlMs } = this.settings;
+    const { fenced: completed, counts } = await fenceCounting(
       manager,
       session,
       token,
-      options,
-      this.settings.sessionTtlMs,
-      lastFrom,
+      scopeOf(session, options, 2, session.last_row + 1),
+      {
+        leaseMs,
+        batch: null,
+        completeTtlMs: sessionTtlMs,
+        rows: ALL_ROWS_WITH_OUTCOMES,
+        createdFrom: lastFrom,
+      },
     );
     checkWritten(written, counts);
     if (counts.failed > 0) throw new RowsFailedError(counts.failed);

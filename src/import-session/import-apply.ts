@@ -3,11 +3,12 @@ import { DataSource, EntityManager } from 'typeorm';
 import { prepareStatements } from '../database/prepared-statements';
 import { query, rowsOf, sql } from '../database/sql';
 import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
-import { isFatalForConfirm, LeaseLostError, rowFailureMessage, UnwrittenRowsError } from './import-errors';
+import { isFatalForConfirm, rowFailureMessage, UnwrittenRowsError } from './import-errors';
 import { outcomeSql, rejectedResolution, ROWS_WITH_OUTCOMES, StoredOptions } from './import-outcomes';
 import { SessionRecord } from './import-session.types';
 import { ImportWorkLimiter } from './import-work-limiter';
-import { applyWithLineage, recordCreated } from './import-lineage';
+import { applyWithLineage } from './import-lineage';
+import { assertClaim, BatchCounts, fenceCounting } from './import-fence';
 import { ANALYZE_ABOVE_ROWS } from './import-stager';
 
 export interface ApplySettings {
@@ -19,15 +20,6 @@ export interface ApplySettings {
   workers: number;
   /** Every transaction of a confirm runs under it. */
   limiter: ImportWorkLimiter;
-}
-
-/** The outcomes of a batch, added to its session's counters. */
-export interface BatchCounts {
-  total: number;
-  created: number;
-  updated: number;
-  skipped: number;
-  failed: number;
 }
 
 /** The first row number of batch `k` (rows are numbered from 2, the header being row 1). */
@@ -52,19 +44,6 @@ export function pendingBatches(session: SessionRecord, size: number): number[] {
 export function checkWritten(written: number, counts: Pick<BatchCounts, 'created' | 'updated'>): void {
   const reported = counts.created + counts.updated;
   if (written !== reported) throw new UnwrittenRowsError(written, reported);
-}
-
-/** Stops a confirm that lost its claim early; the fence at the end of every batch is what guarantees it. */
-export async function assertClaim(
-  manager: EntityManager,
-  session: SessionRecord,
-  token: string,
-): Promise<void> {
-  const held: unknown[] = await manager.query(
-    `SELECT 1 FROM import_sessions WHERE id = $1 AND claim_token = $2`,
-    [session.id, token],
-  );
-  if (held.length === 0) throw new LeaseLostError();
 }
 
 /**
@@ -109,54 +88,6 @@ export async function countBatch(
     ),
   );
   return counts;
-}
-
-/**
- * Renews the confirm's claim and adds the batch to its session, at the end of the batch's transaction: a
- * confirm whose lease lapsed and was taken over finds another token, and its whole batch is rolled back, so
- * no row is ever applied twice. The session row stays locked only for the commit that follows. With
- * `completeTtlMs`, the session is completed by the same statement (it stays readable that long); answers
- * the session as it is now.
- */
-export async function fence(
-  manager: EntityManager,
-  session: SessionRecord,
-  token: string,
-  leaseMs: number,
-  batch: number | null,
-  counts: BatchCounts,
-  completeTtlMs: number | null = null,
-): Promise<SessionRecord> {
-  const renewed = rowsOf<SessionRecord>(
-    await manager.query(
-      `UPDATE import_sessions SET
-         lease_until = CASE WHEN $10::double precision IS NULL
-           THEN now() + make_interval(secs => $3::double precision / 1000) END,
-         applied_batches = CASE WHEN $4::int IS NULL THEN applied_batches ELSE applied_batches || $4::int END,
-         applied_rows = applied_rows + $5, created_rows = created_rows + $6, updated_rows = updated_rows + $7,
-         skipped_rows = skipped_rows + $8, failed_rows = failed_rows + $9,
-         status = CASE WHEN $10::double precision IS NULL THEN status ELSE 'completed' END,
-         completed_at = CASE WHEN $10::double precision IS NULL THEN completed_at ELSE now() END,
-         expires_at = CASE WHEN $10::double precision IS NULL THEN expires_at
-           ELSE now() + make_interval(secs => $10::double precision / 1000) END
-       WHERE id = $1 AND claim_token = $2 AND ($4::int IS NULL OR NOT ($4::int = ANY(applied_batches)))
-       RETURNING *, false AS expired`,
-      [
-        session.id,
-        token,
-        leaseMs,
-        batch,
-        counts.total,
-        counts.created,
-        counts.updated,
-        counts.skipped,
-        counts.failed,
-        completeTtlMs,
-      ],
-    ),
-  );
-  if (renewed.length === 0) throw new LeaseLostError();
-  return renewed[0];
 }
 
 /**
@@ -311,19 +242,13 @@ export class PerRowApplier {
           const written = oneByOne
             ? await applyOneByOne(manager, definition, session, scope)
             : await applyWithLineage(manager, definition, scope);
-          await recordCreated(manager, scope);
-          const counts = await countBatch(manager, session, scope);
-          checkWritten(written, counts);
           const { leaseMs, sessionTtlMs } = this.settings;
-          const fenced = await fence(
-            manager,
-            session,
-            token,
+          const { fenced, counts } = await fenceCounting(manager, session, token, scope, {
             leaseMs,
             batch,
-            counts,
-            completes ? sessionTtlMs : null,
-          );
+            completeTtlMs: completes ? sessionTtlMs : null,
+          });
+          checkWritten(written, counts);
           return completes ? fenced : undefined;
         }),
       );
