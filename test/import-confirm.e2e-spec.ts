@@ -19,6 +19,19 @@ async function count(t: TestApp, sql: string, params: unknown[] = []): Promise<n
   return n;
 }
 
+/** The connection that inserts the customer named 'Cut Co' dies (a trigger the tests drop after each test). */
+async function cutConnectionAtCutCo(t: TestApp): Promise<void> {
+  await t.dataSource.query(`
+    CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.company_name = 'Cut Co' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+      RETURN NEW;
+    END $$`);
+  await t.dataSource.query(
+    `CREATE TRIGGER test_refuse BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION test_refuse()`,
+  );
+}
+
 function sumsToTotal(
   data: { created: number; updated: number; skipped: number; failed: number },
   total: number,
@@ -251,15 +264,7 @@ describe('validate → confirm (per-row strategy)', () => {
 
   it('a confirm cut off after its first batch is finished by a later confirm, each row written once', async () => {
     // The database connection of the confirm dies while it writes row 6 (the second batch of 3).
-    await t.dataSource.query(`
-      CREATE OR REPLACE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.company_name = 'Cut Co' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-        RETURN NEW;
-      END $$`);
-    await t.dataSource.query(
-      `CREATE TRIGGER test_refuse BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION test_refuse()`,
-    );
+    await cutConnectionAtCutCo(t);
     const lines = [
       org('A', 'V1'),
       org('B', 'V2'),
@@ -293,6 +298,28 @@ describe('validate → confirm (per-row strategy)', () => {
     ]);
     expect(await count(t, 'SELECT 1 FROM customers')).toBe(7);
     expect(await count(t, 'SELECT DISTINCT vat_number FROM customers')).toBe(7);
+  });
+
+  it('a confirm of one batch cut off writes nothing and leaves the session as validated', async () => {
+    // The claim and the only batch are one transaction: the connection dies while it writes row 3.
+    await cutConnectionAtCutCo(t);
+    const lines = [org('A', 'V1'), org('Cut Co', 'V2'), org('C', 'V3')];
+    const v = await validate(t, manager, 'customers', csv(HEADER, ...lines)).expect(200);
+    const id = v.body.data.import_id;
+    expect((await confirm(t, manager, 'customers', { import_id: id })).status).toBe(503);
+    expect(await count(t, 'SELECT 1 FROM customers')).toBe(0);
+    expect(await count(t, 'SELECT 1 FROM import_created')).toBe(0);
+    const after = await request(t.http).get(`/api/imports/${id}`).set(bearer(manager)).expect(200);
+    expect(after.body.data).toMatchObject({
+      status: 'validated',
+      confirmed_at: null,
+      progress: { applied_rows: 0, total_rows: 3 },
+    });
+
+    await t.dataSource.query('DROP TRIGGER test_refuse ON customers');
+    const again = await confirm(t, manager, 'customers', { import_id: id }).expect(200);
+    expect(again.body.data).toMatchObject({ created: 3, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(t, 'SELECT 1 FROM customers')).toBe(3);
   });
 
   it('async confirm answers 202 and reports progress until completed', async () => {

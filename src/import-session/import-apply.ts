@@ -220,6 +220,28 @@ export class PerRowApplier {
     return completed;
   }
 
+  /**
+   * Writes the one batch left of a session that was just claimed in `manager`'s transaction, in that
+   * transaction, set-based, and completes the session; answers it. Answers nothing, and writes nothing, when
+   * more or fewer than one batch is left. A row that cannot be written throws, and nothing is written: the
+   * caller then confirms the way {@link run} does, which names the rows.
+   */
+  async writeOnlyBatch(
+    manager: EntityManager,
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+  ): Promise<SessionRecord | undefined> {
+    const size = session.batch_size ?? this.settings.batchSize;
+    const pending = pendingBatches(session, size);
+    if (pending.length !== 1) return undefined;
+    const from = batchStart(pending[0], size);
+    const scope = scopeOf(session, options, from, from + size);
+    const flags = { checkClaim: false, completes: true, oneByOne: false };
+    return this.writeBatch(manager, definition, session, token, options, pending[0], scope, flags);
+  }
+
   private async applyBatch(
     definition: ImportDefinition,
     session: SessionRecord,
@@ -233,24 +255,13 @@ export class PerRowApplier {
     const scope = scopeOf(session, options, from, to);
     const write = (oneByOne: boolean) =>
       this.settings.limiter.run(() =>
-        this.dataSource.transaction(async (manager) => {
-          prepareIfSmall(manager, session);
-          // The batch that completes the session commits durably: its answer says the import is done.
-          if (!completes) await relaxCommit(manager);
-          if (checkClaim) await assertClaim(manager, session, token);
-          await rejectResolutions(manager, scope, options.rejected ?? {});
-          const written = oneByOne
-            ? await applyOneByOne(manager, definition, session, scope)
-            : await applyWithLineage(manager, definition, scope);
-          const { leaseMs, sessionTtlMs } = this.settings;
-          const { fenced, counts } = await fenceCounting(manager, session, token, scope, {
-            leaseMs,
-            batch,
-            completeTtlMs: completes ? sessionTtlMs : null,
-          });
-          checkWritten(written, counts);
-          return completes ? fenced : undefined;
-        }),
+        this.dataSource.transaction((manager) =>
+          this.writeBatch(manager, definition, session, token, options, batch, scope, {
+            checkClaim,
+            completes,
+            oneByOne,
+          }),
+        ),
       );
     try {
       return await write(false);
@@ -262,5 +273,34 @@ export class PerRowApplier {
       );
       return write(true);
     }
+  }
+
+  /** A batch's work in its transaction; answers the session when the batch completed it. */
+  private async writeBatch(
+    manager: EntityManager,
+    definition: ImportDefinition,
+    session: SessionRecord,
+    token: string,
+    options: StoredOptions,
+    batch: number,
+    scope: ApplyScope,
+    { checkClaim, completes, oneByOne }: { checkClaim: boolean; completes: boolean; oneByOne: boolean },
+  ): Promise<SessionRecord | undefined> {
+    prepareIfSmall(manager, session);
+    // The batch that completes the session commits durably: its answer says the import is done.
+    if (!completes) await relaxCommit(manager);
+    if (checkClaim) await assertClaim(manager, session, token);
+    await rejectResolutions(manager, scope, options.rejected ?? {});
+    const written = oneByOne
+      ? await applyOneByOne(manager, definition, session, scope)
+      : await applyWithLineage(manager, definition, scope);
+    const { leaseMs, sessionTtlMs } = this.settings;
+    const { fenced, counts } = await fenceCounting(manager, session, token, scope, {
+      leaseMs,
+      batch,
+      completeTtlMs: completes ? sessionTtlMs : null,
+    });
+    checkWritten(written, counts);
+    return completes ? fenced : undefined;
   }
 }

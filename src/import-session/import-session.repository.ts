@@ -129,7 +129,8 @@ export class ImportSessionRepository {
   /**
    * Claims the session with one conditional UPDATE: exactly one of any number of concurrent claims, on any
    * number of instances, wins. A session whose confirm died (its lease lapsed) can be claimed again; it keeps
-   * the options of its first confirm. Answers the claimed session, or nothing.
+   * the options of its first confirm. Answers the claimed session, or nothing. Given a transaction's
+   * `manager`, the claim is part of that transaction.
    */
   async claim(
     importId: string,
@@ -137,9 +138,10 @@ export class ImportSessionRepository {
     entity: string,
     token: string,
     options: StoredOptions,
+    manager?: EntityManager,
   ): Promise<SessionRecord | undefined> {
     const claimed = rowsOf<SessionRecord>(
-      await this.byId.query(
+      await (manager ?? this.byId).query(
         `UPDATE import_sessions SET
            status = 'confirming', claim_token = $4,
            lease_until = now() + make_interval(secs => $5::double precision / 1000),

@@ -6,6 +6,7 @@ import { AuthUser } from '../auth/permissions';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PerRowApplier } from './import-apply';
 import { rolledBackFailures, RowFailure, TransactionalApplier } from './import-apply-transactional';
+import { Claim, ImportClaims } from './import-claims';
 import { ConfirmOptions, ImportContext, ImportDefinition } from './import-definition';
 import { isFatalForConfirm, isPoolBusy, LeaseLostError } from './import-errors';
 import { ImportMaintenanceService } from './import-maintenance.service';
@@ -17,8 +18,6 @@ import { ConfirmResult, SessionRecord, StagedSession, ValidateResult } from './i
 import { ANALYZE_ABOVE_ROWS, FileChoices, ImportSource, ImportStager, readError } from './import-stager';
 import { ImportWorkLimiter } from './import-work-limiter';
 import { ImportException, ImportExceptionCode } from './import.exception';
-
-export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
 
 /**
  * How many times a confirm waits again for a free connection of its saturated pool (each wait lasts the pool's
@@ -51,6 +50,7 @@ export class ImportSessionService {
   private readonly stager: ImportStager;
   private readonly perRow: PerRowApplier;
   private readonly transactional: TransactionalApplier;
+  private readonly claims: ImportClaims;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,6 +71,7 @@ export class ImportSessionService {
     this.stager = new ImportStager(config, store);
     this.perRow = new PerRowApplier(dataSource, settings);
     this.transactional = new TransactionalApplier(dataSource, settings);
+    this.claims = new ImportClaims(store, reads);
   }
 
   // ---------------------------------------------------------------------------------------------------- validate
@@ -204,94 +205,11 @@ export class ImportSessionService {
   // ----------------------------------------------------------------------------------------------------- confirm
 
   /**
-   * Claims the session for this confirm: exactly one of any number of concurrent confirms, on any number of
-   * instances, wins; the others get 409. A session whose confirm died (its lease lapsed) can be claimed
-   * again, and the new confirm finishes the rows not yet applied, with the options of the first confirm.
-   */
-  async claim(
-    definition: ImportDefinition,
-    user: AuthUser,
-    importId: string,
-    requested: ConfirmOptions,
-  ): Promise<{ session: SessionRecord; token: string; options: StoredOptions }> {
-    const token = randomUUID();
-    const offered = await this.checkResolutions(importId, requested);
-    const session = await this.store.claim(importId, user.id, definition.entity, token, offered);
-    if (!session) throw await this.claimRefusal(definition, user, importId);
-    const options: StoredOptions = session.options ?? offered;
-    return { session, token, options };
-  }
-
-  /**
-   * The options a confirm would run with: a resolution that names none of its ambiguous row's candidates is
-   * moved to `rejected`, and that row fails (API.md §4). Resolutions of rows that are not ambiguous are kept
-   * and play no part.
-   */
-  private async checkResolutions(importId: string, requested: ConfirmOptions): Promise<StoredOptions> {
-    const chosen = Object.entries(requested.resolutions);
-    if (chosen.length === 0) return { override: requested.override, resolutions: {} };
-    const rejected = await this.reads.refusedResolutions(importId, chosen);
-    const options: StoredOptions = { override: requested.override, resolutions: {} };
-    for (const [row, id] of chosen) {
-      if (rejected.has(row)) (options.rejected ??= {})[row] = id;
-      else options.resolutions[row] = id;
-    }
-    return options;
-  }
-
-  /**
    * Throws what a confirm of this session would answer now if it could not claim it (400, 403, 409), without
    * claiming it: for endpoints that check the rows before they confirm.
    */
-  async assertConfirmable(definition: ImportDefinition, user: AuthUser, importId: string): Promise<void> {
-    const session = await this.store.find(importId);
-    const lapsed =
-      session?.status === 'confirming' && session.lease_until !== null && session.lease_until < new Date();
-    if (session && !session.expired && (session.status === 'validated' || lapsed)) {
-      if (session.owner_id === user.id && session.entity === definition.entity) return;
-    }
-    throw await this.claimRefusal(definition, user, importId, session);
-  }
-
-  /** Why a session could not be claimed, in the contract's words. */
-  private async claimRefusal(
-    definition: ImportDefinition,
-    user: AuthUser,
-    importId: string,
-    known?: SessionRecord,
-  ): Promise<ImportException> {
-    const session = known ?? (await this.store.find(importId));
-    if (!session || session.expired) {
-      return new ImportException(ImportExceptionCode.SESSION_EXPIRED, SESSION_NOT_FOUND);
-    }
-    if (session.owner_id !== user.id) {
-      return new ImportException(
-        ImportExceptionCode.SESSION_OF_ANOTHER_USER,
-        'this import session belongs to another user',
-      );
-    }
-    if (session.entity !== definition.entity) {
-      return new ImportException(
-        ImportExceptionCode.SESSION_OF_ANOTHER_ENTITY,
-        `import session ${importId} is a ${session.entity} import, not a ${definition.entity} import`,
-      );
-    }
-    if (session.status === 'completed') {
-      return new ImportException(
-        ImportExceptionCode.ALREADY_CONFIRMED,
-        'this import session was already confirmed',
-        {
-          import_id: importId,
-        },
-      );
-    }
-    return new ImportException(
-      ImportExceptionCode.BEING_CONFIRMED,
-      'this import session is being confirmed',
-      {
-        import_id: importId,
-      },
-    );
+  assertConfirmable(definition: ImportDefinition, user: AuthUser, importId: string): Promise<void> {
+    return this.claims.assertConfirmable(definition, user, importId);
   }
 
   /** Claims and applies a session row by row (non-atomic); answers the counters and the results. */
@@ -301,9 +219,43 @@ export class ImportSessionService {
     importId: string,
     requested: ConfirmOptions,
   ): Promise<ConfirmResult> {
-    const { session, token, options } = await this.claim(definition, user, importId, requested);
+    const first = await this.claimWritingOnlyBatch(definition, user, importId, requested);
+    if ('completed' in first) return this.reads.confirmResult(first.completed);
+    const { session, token, options } =
+      first.claim ?? (await this.claims.claim(definition, user, importId, requested));
     const completed = await this.runPerRow(definition, session, token, options);
     return this.reads.confirmResult(completed ?? session.id);
+  }
+
+  /**
+   * Claims the session in a transaction that, when one batch of it is left (a small file), also writes that
+   * batch and completes the session: one commit for the whole confirm, and a confirm that dies leaves the
+   * session as it was. Answers the completed session; or the claim, committed, of a session with more
+   * batches; or neither when a row could not be written (nothing was written, and the caller confirms the
+   * way that names the rows).
+   */
+  private async claimWritingOnlyBatch(
+    definition: ImportDefinition,
+    user: AuthUser,
+    importId: string,
+    requested: ConfirmOptions,
+  ): Promise<{ completed: SessionRecord } | { claim?: Claim }> {
+    try {
+      const first = await this.limiter.run(() =>
+        this.dataSource.transaction(async (manager) => {
+          const claim = await this.claims.claim(definition, user, importId, requested, manager);
+          const { session, token, options } = claim;
+          const completed = await this.perRow.writeOnlyBatch(manager, definition, session, token, options);
+          return completed ? { completed } : { claim };
+        }),
+      );
+      if ('completed' in first) this.maintenance.refreshStatistics(definition, first.completed);
+      return first;
+    } catch (error) {
+      if (error instanceof ImportException || isFatalForConfirm(error)) throw error;
+      this.logger.warn({ importId, err: String(error) }, 'confirm of one batch failed, applying it again');
+      return {};
+    }
   }
 
   /** Claims a session and applies it in the background; progress is read with `GET /api/imports/{id}`. */
@@ -313,7 +265,7 @@ export class ImportSessionService {
     importId: string,
     requested: ConfirmOptions,
   ): Promise<{ import_id: string; status_url: string }> {
-    const { session, token, options } = await this.claim(definition, user, importId, requested);
+    const { session, token, options } = await this.claims.claim(definition, user, importId, requested);
     this.maintenance.inBackground(
       this.runPerRow(definition, session, token, options).catch((error: unknown) =>
         this.logger.error({ importId, err: error }, 'background confirm stopped; confirm again to resume it'),
@@ -361,7 +313,7 @@ export class ImportSessionService {
     importId: string,
     requested: ConfirmOptions,
   ): Promise<AllOrNothing> {
-    const { session, token, options } = await this.claim(definition, user, importId, requested);
+    const { session, token, options } = await this.claims.claim(definition, user, importId, requested);
     const { completed, failures } = await this.underClaim(session.id, token, () =>
       this.transactional.run(definition, session, token, options),
     );
