@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { Queryable, rowsOf } from '../database/sql';
 import { ImportDocument } from './import-document';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
@@ -25,13 +25,15 @@ interface OpenSessions {
   next_expiry: number | null;
 }
 
-async function openSessions(manager: EntityManager, ownerId: string): Promise<OpenSessions> {
-  const [open]: OpenSessions[] = await manager.query(
-    `SELECT count(*)::int AS sessions, coalesce(sum(total_rows), 0)::bigint::float8 AS rows,
+async function openSessions(runner: Queryable, ownerId: string): Promise<OpenSessions> {
+  const [open] = rowsOf<OpenSessions>(
+    await runner.query(
+      `SELECT count(*)::int AS sessions, coalesce(sum(total_rows), 0)::bigint::float8 AS rows,
             greatest(1, ceil(extract(epoch FROM min(expires_at) - now())))::int AS next_expiry
      FROM import_sessions
      WHERE owner_id = $1 AND kind = 'session' AND status = 'validated' AND expires_at > now()`,
-    [ownerId],
+      [ownerId],
+    ),
   );
   return open;
 }
@@ -50,11 +52,11 @@ const overQuota = (message: string, open: OpenSessions) =>
  * running at the same moment can each pass it, so the quota can be passed by the imports in flight.
  */
 export async function stagingBudget(
-  manager: EntityManager,
+  runner: Queryable,
   ownerId: string,
   quota: ImportQuota,
 ): Promise<StagingBudget> {
-  const open = await openSessions(manager, ownerId);
+  const open = await openSessions(runner, ownerId);
   const next = open.next_expiry === null ? '' : `, or retry when the first expires in ${open.next_expiry} s`;
   if (open.sessions >= quota.maxOpenSessions) {
     throw overQuota(

@@ -45,19 +45,22 @@ export interface NewSession {
  */
 @Injectable()
 export class ImportSessionRepository {
-  /** For the statements on one session by its id: their plan is the same whatever its size. */
-  private readonly byId: Queryable;
+  /**
+   * Prepared statements (see `prepareStatements`), for the statements whose plan is the same whatever the
+   * size of a session: on one session by its id, or on a user's validated sessions (the quota).
+   */
+  readonly prepared: Queryable;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    this.byId = preparedRunner(dataSource);
+    this.prepared = preparedRunner(dataSource);
   }
 
   async find(importId: string): Promise<SessionRecord | undefined> {
     const rows = rowsOf<SessionRecord>(
-      await this.byId.query(`SELECT ${SESSION_COLUMNS} FROM import_sessions WHERE id = $1`, [importId]),
+      await this.prepared.query(`SELECT ${SESSION_COLUMNS} FROM import_sessions WHERE id = $1`, [importId]),
     );
     return rows[0];
   }
@@ -141,7 +144,7 @@ export class ImportSessionRepository {
     manager?: EntityManager,
   ): Promise<SessionRecord | undefined> {
     const claimed = rowsOf<SessionRecord>(
-      await (manager ?? this.byId).query(
+      await (manager ?? this.prepared).query(
         `UPDATE import_sessions SET
            status = 'confirming', claim_token = $4,
            lease_until = now() + make_interval(secs => $5::double precision / 1000),
