@@ -102,9 +102,7 @@ export class ImportSessionService {
   ): Promise<StagedSession & { session: SessionRecord }> {
     // Only a session stays open once validated: the other imports are confirmed at once.
     const budget =
-      kind === 'session'
-        ? await stagingBudget(this.store.prepared, user.id, this.config.import)
-        : UNLIMITED;
+      kind === 'session' ? await stagingBudget(this.store.prepared, user.id, this.config.import) : UNLIMITED;
     const opened = await this.stager.open(definition, source, choices).catch(readError);
     const { staged, session } = await this.limiter
       .run(() =>
