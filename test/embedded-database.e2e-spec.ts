@@ -189,6 +189,25 @@ describe('embedded PostgreSQL: the service connects as an application role', () 
       });
     });
 
+    it('connects through the Unix-domain socket in the cluster folder, and still listens on TCP', async () => {
+      const clusterDir = join(database.dir, 'postgres');
+      expect(new URL(database.url).hostname).toBe(encodeURIComponent(clusterDir));
+      expect(existsSync(join(clusterDir, `.s.PGSQL.${database.port}`))).toBe(true);
+      const [own] = await database.query<{ address: string | null }>(
+        'SELECT client_addr::text AS address FROM pg_stat_activity WHERE pid = pg_backend_pid()',
+      );
+      expect(own.address).toBeNull();
+      const tcp = new URL(database.url);
+      tcp.hostname = '127.0.0.1';
+      const address = await withClient(tcp.toString(), async (client) => {
+        const { rows } = await client.query<{ address: string }>(
+          'SELECT client_addr::text AS address FROM pg_stat_activity WHERE pid = pg_backend_pid()',
+        );
+        return rows[0].address;
+      });
+      expect(address).toBe('127.0.0.1/32');
+    });
+
     it('db:remove refuses while the cluster runs, and removes it once stopped', async () => {
       const refused = dbRemove(database.dir);
       expect(refused.status).toBe(1);
@@ -233,6 +252,26 @@ describe('embedded PostgreSQL: the service connects as an application role', () 
     },
     120_000,
   );
+
+  it('connects over TCP when the socket path in the cluster folder would be too long', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'rowgate-long-'));
+    chmodSync(parent, 0o755);
+    const dataDir = join(parent, 'd'.repeat(100 - parent.length));
+    let database: TestDatabase | undefined;
+    try {
+      database = await TestDatabase.start({ dir: dataDir });
+      expect(new URL(database.url).hostname).toBe('127.0.0.1');
+      const [own] = await database.query<{ address: string | null }>(
+        'SELECT client_addr::text AS address FROM pg_stat_activity WHERE pid = pg_backend_pid()',
+      );
+      expect(own.address).toBe('127.0.0.1/32');
+      await runMigrations(database.url);
+      expect(await database.count('SELECT 1 FROM customers')).toBe(0);
+    } finally {
+      await database?.dispose();
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('upgrades a cluster of an earlier version (superuser-owned schema), keeping its rows', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rowgate-legacy-'));
