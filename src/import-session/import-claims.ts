@@ -8,7 +8,7 @@ import { ImportSessionRepository } from './import-session.repository';
 import { SessionRecord } from './import-session.types';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
-export const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
+const SESSION_NOT_FOUND = 'import session not found or expired. please re-validate the CSV file';
 
 /** A session claimed by a confirm: the token that proves it, and the options the confirm runs with. */
 export interface Claim {
@@ -80,7 +80,7 @@ export class ImportClaims {
   }
 
   /** Why a session could not be claimed, in the contract's words. */
-  async claimRefusal(
+  private async claimRefusal(
     definition: ImportDefinition,
     user: AuthUser,
     importId: string,
