@@ -28,7 +28,9 @@ export class SwaggerUi {
       .filter({ has: this.page.locator(`.opblock-summary-path[data-path="${path}"]`) });
     if ((await block.count()) !== 1) throw new Error(`${method} ${path} is not shown exactly once`);
     if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary').click();
-    // Once tried, the block shows Cancel (and Reset after an execution) instead of Try it out.
+    // The block renders its body after the click: its Try it out button (or, once tried, Cancel and Reset)
+    // is awaited before it is looked for, or a block still rendering would be taken for one already tried.
+    await block.locator('button.try-out__btn').first().waitFor();
     const tryOut = block.locator('button.try-out__btn', { hasText: 'Try it out' });
     if ((await tryOut.count()) === 1) await tryOut.click();
     await block.locator('button.execute').waitFor();
