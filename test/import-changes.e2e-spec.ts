@@ -196,6 +196,45 @@ describe('changes of warning rows and unchanged records', () => {
     });
   });
 
+  it('a record archived after the validate fails its row and keeps its values; the rest are updated or skipped', async () => {
+    await seed(csv(HEADER, org('Same', 'IT1'), org('Archived', 'IT2'), org('Changed', 'IT3')));
+    const res = await validate(
+      t,
+      admin,
+      'customers',
+      csv(HEADER, org('Same', 'IT1'), org('Archived bis', 'IT2'), org('Changed bis', 'IT3')),
+    ).expect(200);
+    expect(res.body.data).toMatchObject({ warning_rows: 3, unchanged_rows: 1 });
+    const archived = await stored('IT2');
+    await request(t.http)
+      .delete(`/api/customers/${String(archived.id)}`)
+      .set(bearer(admin))
+      .expect(204);
+
+    const done = await confirm(t, admin, 'customers', {
+      import_id: res.body.data.import_id,
+      override: true,
+    }).expect(200);
+    expect(done.body.data).toMatchObject({ created: 0, updated: 1, skipped: 1, failed: 1 });
+    expect(done.body.data.results).toEqual([
+      { row_number: 2, status: 'skipped', reason: 'unchanged', id: expect.any(String) },
+      {
+        row_number: 3,
+        status: 'failed',
+        error: 'the record with this VAT was archived after the validate',
+      },
+      { row_number: 4, status: 'updated', id: expect.any(String) },
+    ]);
+    expect(await stored('IT2')).toMatchObject({ company_name: 'Archived', archived_at: expect.any(Date) });
+    expect(await stored('IT3')).toMatchObject({ company_name: 'Changed bis' });
+    // Only the updated record has a before image: the undo puts back what the import replaced, nothing else.
+    const images = await t.dataSource.query<{ row_number: number }[]>(
+      `SELECT row_number FROM import_changes WHERE import_id = $1`,
+      [res.body.data.import_id],
+    );
+    expect(images).toEqual([{ row_number: 4 }]);
+  });
+
   it('compares with and updates the oldest live record of a VAT that several records share', async () => {
     const ids = (
       await t.dataSource.query<{ id: string }[]>(

@@ -4,6 +4,7 @@ import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.ru
 import { query, rowsOf, Sql, sql } from '../database/sql';
 import {
   ApplyScope,
+  BeforeImages,
   checkCells,
   RevertSpec,
   ImportColumn,
@@ -72,22 +73,29 @@ export class CourierImportDefinition implements ImportDefinition {
   };
 
   /**
-   * The courier's customers that the scope's rows update (those that differ from their row). A batch finds
-   * them by the id its validate matched (a primary key look-up per row: the table grows as the batches of
-   * the same transaction insert, and a join on the user code would be planned on stale statistics); a row
-   * applied again on its own, the exact way, by its user code.
+   * The courier's customers that the scope's rows update (those that differ from their row), and with a null
+   * id the rows whose customer is gone or renamed since the validate. A batch finds them by the id its
+   * validate matched (a primary key look-up per row: the table grows as the batches of the same transaction
+   * insert, and a join on the user code would be planned on stale statistics); a row applied again on its
+   * own, the exact way, by its user code.
    */
   updateTargets(scope: ApplyScope): Sql {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
-    const matched = scope.retry
-      ? sql`c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`
-      : sql`c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = r.${sql.raw(V.user_code)}`;
+    const code = sql.raw(`r.${V.user_code}`);
+    const changed = changedSql(COMPARED, 'c', 'r');
     // One index look-up per staged row: the table grows by every batch of the transaction while its
     // statistics stay those of before, and a join planned on them would read the whole table each batch.
+    if (scope.retry) {
+      return sql`SELECT r.row_number, c.id FROM import_rows r
+        CROSS JOIN LATERAL (SELECT * FROM courier_customers c
+          WHERE c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c
+        WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changed}`;
+    }
     return sql`SELECT r.row_number, c.id FROM import_rows r
-      CROSS JOIN LATERAL (SELECT * FROM courier_customers c WHERE ${matched} LIMIT 1) c
-      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning')
-        ${scope.retry ? sql`` : sql`AND r.match_id IS NOT NULL`} AND ${changedSql(COMPARED, 'c', 'r')}`;
+      LEFT JOIN LATERAL (SELECT * FROM courier_customers c
+        WHERE c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c ON true
+      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND r.match_id IS NOT NULL
+        AND (c.id IS NULL OR ${changed})`;
   }
 
   /**
@@ -98,7 +106,7 @@ export class CourierImportDefinition implements ImportDefinition {
    * `INSERT … ON CONFLICT DO UPDATE … WHERE <changed>`, where `xmax = 0` tells a created record from an
    * updated one. Only the rows whose outcome the core cannot derive get an outcome row.
    */
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
+  async apply(manager: EntityManager, scope: ApplyScope, before: BeforeImages): Promise<number> {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const rows = sql`${scopeRows(scope)} AND r.status IN ('valid', 'warning')`;
     const staged = (column: string) => sql.raw(`r.${V[column]}`);
@@ -135,15 +143,21 @@ export class CourierImportDefinition implements ImportDefinition {
       );
       return written;
     }
-    // The customers found at validate are updated and the other rows inserted by one statement (one round
-    // trip for a small file); its CTEs see the same snapshot, and the insert touches no updated customer.
-    const [{ updated, created, stale }] = rowsOf<{ updated: number; created: number; stale: number }>(
-      await query(
-        manager,
-        sql`WITH updated AS (
+    // The batch is rolled back, what it inserted too, and applied again the exact way.
+    if (before.stale.length > 0) throw new StaleMatchError();
+    // The customers whose before image the batch just took (locked, and found to differ from their row) are
+    // updated and the other rows inserted, by one statement (one round trip for a small file); its CTEs see
+    // the same snapshot, and the insert touches no updated customer. A batch that updates nothing (the same
+    // file again) leaves the update out.
+    const update =
+      before.targets === 0
+        ? sql``
+        : sql`updated AS (
               UPDATE courier_customers c SET ${assignSql(COMPARED, 'c', 'r')}, updated_at = now(),
                 import_id = ${scope.session}
               FROM import_rows r
+              CROSS JOIN LATERAL (SELECT 1 FROM import_changes b
+                WHERE b.import_id = ${scope.session} AND b.record_id = r.match_id LIMIT 1) b
               WHERE ${rows} AND r.match_id IS NOT NULL
                 AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
                 AND ${changedSql(COMPARED, 'c', 'r')}
@@ -151,23 +165,21 @@ export class CourierImportDefinition implements ImportDefinition {
             ), recorded AS (
               INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id)
               SELECT ${scope.session}, row_number, 'updated', id FROM updated
-            ), created AS (
+            ),`;
+    const [{ updated, created }] = rowsOf<{ updated: number; created: number }>(
+      await query(
+        manager,
+        sql`WITH ${update} created AS (
               INSERT INTO courier_customers (id, import_id, courier_id, user_code, first_name, last_name, branch)
               SELECT r.target_id, ${scope.session}, ${courier}, ${staged('user_code')}, ${staged('first_name')},
                      ${staged('last_name')}, ${staged('branch')}
               FROM import_rows r WHERE ${rows} AND r.match_id IS NULL
               RETURNING 1
             )
-            SELECT (SELECT count(*)::int FROM updated) AS updated, (SELECT count(*)::int FROM created) AS created,
-                   -- The rows whose customer is gone or renamed since the validate (the snapshot is the same);
-                   -- LIMIT 1 keeps it a primary key look-up on a table that grows within the transaction.
-                   (SELECT count(*)::int FROM import_rows r WHERE ${rows} AND r.match_id IS NOT NULL
-                      AND NOT EXISTS (SELECT 1 FROM courier_customers c WHERE c.id = r.match_id
-                        AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')} LIMIT 1)) AS stale`,
+            SELECT ${before.targets === 0 ? sql`0` : sql`(SELECT count(*)::int FROM updated)`} AS updated,
+                   (SELECT count(*)::int FROM created) AS created`,
       ),
     );
-    // The batch is rolled back, what it inserted too, and applied again the exact way.
-    if (stale > 0) throw new StaleMatchError();
     return updated + created;
   }
 }

@@ -92,6 +92,17 @@ export interface ApplyScope {
   resolutions: Sql;
 }
 
+/** What the core found for a batch's {@link ImportDefinition.updateTargets}, before its `apply`. */
+export interface BeforeImages {
+  /** How many records the batch is about to update: each one's before image is taken, and it is locked. */
+  targets: number;
+  /** The row numbers whose record is no longer the one the validate found, in order. */
+  stale: readonly number[];
+}
+
+/** A batch that updates nothing. */
+export const NO_BEFORE_IMAGES: BeforeImages = { targets: 0, stale: [] };
+
 /** The scope's rows of `import_rows <alias>`: its session's, with `from <= row_number < to`. */
 export function scopeRows(scope: ApplyScope, alias = 'r'): Sql {
   const r = sql.raw(alias);
@@ -155,10 +166,13 @@ export interface ImportDefinition {
    * report as written, in the same transaction, and fails the batch when they differ: an INSERT that skipped
    * a row never shows as `created`.
    */
-  apply(manager: EntityManager, scope: ApplyScope): Promise<number>;
+  apply(manager: EntityManager, scope: ApplyScope, before: BeforeImages): Promise<number>;
   /**
    * The records the scope's rows are about to update, as `SELECT row_number, id`: the core keeps their
-   * current values (the before image an undo puts back) in the same transaction, just before `apply`.
+   * current values (the before image an undo puts back) in the same transaction, just before `apply`, and
+   * locks them. A row whose record is no longer the one its validate found has a null `id` (stale).
+   * `apply` updates only records whose before image was taken: a record that was identical to its row at
+   * that moment is left as it is, whatever a concurrent write does to it afterwards.
    * Null: the scope updates nothing.
    */
   updateTargets(scope: ApplyScope): Sql | null;

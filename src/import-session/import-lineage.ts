@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { query, sql } from '../database/sql';
-import { ApplyScope, ImportDefinition, scopeRows } from './import-definition';
+import { query, rowsOf, sql } from '../database/sql';
+import { ApplyScope, BeforeImages, ImportDefinition, NO_BEFORE_IMAGES, scopeRows } from './import-definition';
 import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 
 /**
@@ -8,23 +8,35 @@ import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
  * INSERT … SELECT … FOR UPDATE, just before the definition's `apply`, locking the records in id order, each
  * found by a primary key look-up whatever the table's statistics say) and the ids it created (one compact
  * array per batch, after it). Both outlive the staged rows, so an import stays reversible after the purge.
+ *
+ * The same statement answers how many records the batch is about to update and which of its rows are stale:
+ * `apply` then looks up neither again, and a batch that updates nothing (an identical re-import) skips its
+ * update altogether.
  */
 export async function captureBefore(
   manager: EntityManager,
   definition: ImportDefinition,
   scope: ApplyScope,
-): Promise<void> {
+): Promise<BeforeImages> {
   const targets = definition.updateTargets(scope);
-  if (targets === null) return;
+  if (targets === null) return NO_BEFORE_IMAGES;
   const table = sql.raw(definition.revert.table);
-  await query(
-    manager,
-    sql`INSERT INTO import_changes (import_id, record_id, row_number, before)
-        SELECT ${scope.session}, t.id, m.row_number, to_jsonb(t)
-        FROM (SELECT * FROM (${targets}) s ORDER BY s.id) m
-        CROSS JOIN LATERAL (SELECT * FROM ${table} x WHERE x.id = m.id LIMIT 1 FOR UPDATE) t
-        ON CONFLICT (import_id, record_id) DO NOTHING`,
+  const [found] = rowsOf<BeforeImages>(
+    await query(
+      manager,
+      sql`WITH m AS MATERIALIZED (${targets}), taken AS (
+            INSERT INTO import_changes (import_id, record_id, row_number, before)
+            SELECT ${scope.session}, t.id, x.row_number, to_jsonb(t)
+            FROM (SELECT * FROM m WHERE m.id IS NOT NULL ORDER BY m.id) x
+            CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = x.id LIMIT 1 FOR UPDATE) t
+            ON CONFLICT (import_id, record_id) DO NOTHING
+          )
+          SELECT count(m.id)::int AS targets,
+                 coalesce(array_agg(m.row_number ORDER BY m.row_number) FILTER (WHERE m.id IS NULL), '{}') AS stale
+          FROM m`,
+    ),
   );
+  return found;
 }
 
 /** Applies the scope with its before image captured first. */
@@ -33,8 +45,7 @@ export async function applyWithLineage(
   definition: ImportDefinition,
   scope: ApplyScope,
 ): Promise<number> {
-  await captureBefore(manager, definition, scope);
-  return definition.apply(manager, scope);
+  return definition.apply(manager, scope, await captureBefore(manager, definition, scope));
 }
 
 /**

@@ -1,8 +1,9 @@
 import { EntityManager } from 'typeorm';
-import { execute, query, rowsOf, Sql, sql } from '../database/sql';
+import { execute, query, Sql, sql } from '../database/sql';
 import { FieldError } from '../import-session/field-rules';
 import {
   ApplyScope,
+  BeforeImages,
   checkCells,
   ImportColumn,
   ImportContext,
@@ -141,7 +142,8 @@ export abstract class OrganizationImport implements ImportDefinition {
 
   /**
    * With `override`, the live records the scope's warning rows will update: those their VAT matched at
-   * validate that still differ from the row (an unchanged row is not written, so it has no before image).
+   * validate that still differ from the row (an unchanged row is not written, so it has no before image),
+   * and with a null id the rows whose record was archived since.
    */
   updateTargets(scope: ApplyScope): Sql | null {
     if (!scope.options.override) return null;
@@ -149,12 +151,12 @@ export abstract class OrganizationImport implements ImportDefinition {
     // One primary key look-up per staged row (LIMIT 1 keeps it one): a join, planned on a batch of a few
     // thousand rows, read the whole table for each batch of a large session.
     return sql`SELECT src.row_number, t.id FROM import_rows src
-      CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = src.match_id AND t.archived_at IS NULL LIMIT 1) t
+      LEFT JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = src.match_id AND t.archived_at IS NULL LIMIT 1) t ON true
       WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-        AND ${changedSql(this.compared(scope.present), 't', 'src')}`;
+        AND (t.id IS NULL OR ${changedSql(this.compared(scope.present), 't', 'src')})`;
   }
 
-  async apply(manager: EntityManager, scope: ApplyScope): Promise<number> {
+  async apply(manager: EntityManager, scope: ApplyScope, before: BeforeImages): Promise<number> {
     const { options } = scope;
     const v = this.v;
     const table = sql.raw(this.table);
@@ -168,31 +170,33 @@ export abstract class OrganizationImport implements ImportDefinition {
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
     );
     if (!options.override) return created;
-    // The record found at validate, if it is still live and differs from the row; a row whose record is
-    // identical is not written (no outcome row: skipped as unchanged), one whose record was archived since
-    // fails. What differs is decided here, from the records as they are now.
-    const compared = this.compared(scope.present);
-    const [{ updated }] = rowsOf<{ updated: number }>(
+    // A row whose record was archived since the validate fails.
+    if (before.stale.length > 0) {
       await query(
         manager,
-        sql`WITH updated AS (
-              UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now(), import_id = ${scope.session}
-              FROM import_rows src
-              WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-                AND t.id = src.match_id AND t.archived_at IS NULL AND ${changedSql(compared, 't', 'src')}
-              RETURNING src.row_number, t.id
-            ), recorded AS (
-              INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
-              SELECT ${scope.session}, row_number, 'updated', id, NULL FROM updated
-              UNION ALL
-              SELECT ${scope.session}, r.row_number, 'failed', NULL,
-                     'the record with this VAT was archived after the validate'
-              FROM import_rows r
-              WHERE ${scopeRows(scope)} AND r.status = 'warning'
-                AND NOT EXISTS (SELECT 1 FROM ${table} live WHERE live.id = r.match_id AND live.archived_at IS NULL LIMIT 1)
-            )
-            SELECT count(*)::int AS updated FROM updated`,
-      ),
+        sql`INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+            SELECT ${scope.session}, n, 'failed', NULL, 'the record with this VAT was archived after the validate'
+            FROM unnest(${sql.value(before.stale)}::int[]) n`,
+      );
+    }
+    if (before.targets === 0) return created;
+    // The records whose before image the batch just took (locked, and found to differ from their row); any
+    // other warning row is skipped as unchanged (no outcome row). What differs is decided again here, from
+    // the records as they are now.
+    const compared = this.compared(scope.present);
+    const updated = await execute(
+      manager,
+      sql`WITH updated AS (
+            UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now(), import_id = ${scope.session}
+            FROM import_rows src
+            CROSS JOIN LATERAL (SELECT 1 FROM import_changes b
+              WHERE b.import_id = ${scope.session} AND b.record_id = src.match_id LIMIT 1) b
+            WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
+              AND t.id = src.match_id AND t.archived_at IS NULL AND ${changedSql(compared, 't', 'src')}
+            RETURNING src.row_number, t.id
+          )
+          INSERT INTO import_row_outcomes (session_id, row_number, outcome, target_id, error)
+          SELECT ${scope.session}, row_number, 'updated', id, NULL FROM updated`,
     );
     return created + updated;
   }
