@@ -468,6 +468,25 @@ describe('import validate (API.md §3, §4)', () => {
       expect(res.body.data).toMatchObject({ total_rows: 5, valid_rows: 2, error_rows: 3 });
     });
 
+    it('duplicate_in_csv in a large file: a repeat at its end is found; a file of distinct VATs has none', async () => {
+      const lines = Array.from({ length: 12_000 }, (_, i) => `Company ${i},IT${100_000 + i}`);
+      const distinct = await customers(csv(MIN, ...lines)).expect(200);
+      expect(distinct.body.data).toMatchObject({ total_rows: 12_000, valid_rows: 12_000, error_rows: 0 });
+
+      const repeated = await customers(csv(MIN, ...lines, 'Again, it100000 ')).expect(200);
+      expect(repeated.body.data).toMatchObject({ total_rows: 12_001, valid_rows: 12_000, error_rows: 1 });
+      const errors = await request(t.http)
+        .get(`/api/imports/${String(repeated.body.data.import_id)}/rows?status=error`)
+        .set(bearer(manager))
+        .expect(200);
+      expect(errors.body.data.items).toEqual([
+        expect.objectContaining({
+          row_number: 12_002,
+          errors: [{ field: 'vat_number', message: 'duplicate_in_csv', values: ['it100000', '2'] }],
+        }),
+      ]);
+    });
+
     it('customers: placeholder VATs (all zeros) are never duplicates, but an empty VAT is required', async () => {
       await t.dataSource.query(`INSERT INTO customers (company_name, vat_number) VALUES ('Zero Co', '0000')`);
       const res = await customers(csv(MIN, 'A,0000', 'B,0000', 'C,000', 'D,', 'E,')).expect(200);

@@ -6,6 +6,7 @@ import { EntityManager } from 'typeorm';
 import { uuidV7 } from '../common/uuid-v7';
 import { charLength, FieldError } from './field-rules';
 import { CsvRecord } from './csv';
+import { DistinctKeys } from './distinct-keys';
 import { HeaderMapping } from './header-mapping';
 import { ImportContext, ImportDefinition, ParsedRow, stagedColumns } from './import-definition';
 import type { ImportDocument } from './import-document';
@@ -174,16 +175,12 @@ const copyStatement = (fieldCount: number) =>
  */
 const COPY_CHUNK_CHARS = 48 * 1024;
 
-/** Files of at most this many keyed rows are checked for repeated keys while they are staged. */
-const DISTINCT_KEYS_UP_TO = 10_000;
-
 /**
  * Reads every record of the file into `import_rows` through one COPY on the transaction's connection, a chunk
  * of lines at a time with back-pressure (memory does not grow with the file), while PostgreSQL stores the
  * previous chunk. Each row gets the id a record created from it will have (time-ordered). Its original cells
  * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
- * number, the positional records too short to import, and whether the keys were seen to be distinct (only
- * a file of at most DISTINCT_KEYS_UP_TO keyed rows can be).
+ * number, the positional records too short to import, and whether the keys were seen to be distinct.
  */
 export async function stageRows(
   manager: EntityManager,
@@ -194,10 +191,9 @@ export async function stageRows(
   context: ImportContext,
   maxCellChars: number,
 ): Promise<{ staged: number; lastRow: number; dropped: number[]; distinctKeys: boolean }> {
-  // The keys of a small file, to tell whether any is repeated: a file whose keys are distinct has no
-  // duplicate for `markDuplicates` to look for. Past DISTINCT_KEYS_UP_TO rows, the keys are not kept.
-  let keys: Set<string> | undefined = new Set();
-  let repeated = false;
+  // Whether any key is repeated: a file whose keys are distinct has no duplicate for `markDuplicates` to
+  // look for (at a million rows, its aggregate over the session takes about a second).
+  const keys = new DistinctKeys();
   const fieldCount = definition.fields.length;
   const minCells = definition.minCells;
   const dropped: number[] = [];
@@ -240,11 +236,7 @@ export async function stageRows(
         const { values, errors } = parsed;
         const warnings = parsed.warnings ?? [];
         const status = rowStatus(errors, warnings);
-        if (keys && parsed.key !== null) {
-          if (keys.has(parsed.key)) repeated = true;
-          else if (keys.size < DISTINCT_KEYS_UP_TO) keys.add(parsed.key);
-          else keys = undefined;
-        }
+        if (parsed.key !== null) keys.add(parsed.key);
         let line = `${sessionId}\t${record.rowNumber}\t${status}\t${copyText(parsed.key)}\t${uuidV7()}`;
         for (let i = 0; i < fieldCount; i++) line += `\t${copyText(values[i] ?? null)}`;
         const keepRaw = status !== 'valid' || !rebuildable(layout, source, values);
@@ -275,7 +267,7 @@ export async function stageRows(
   } finally {
     client.off('end', onLost).off('error', onLost);
   }
-  return { staged, lastRow, dropped, distinctKeys: keys !== undefined && !repeated };
+  return { staged, lastRow, dropped, distinctKeys: keys.distinct };
 }
 
 /**
