@@ -113,10 +113,12 @@ export class TransactionalApplier {
     let written = 0;
     let lastFrom = 2;
     for await (const scope of this.batches(manager, session, options)) {
-      written += await applyWithLineage(manager, definition, scope);
+      const wrote = await applyWithLineage(manager, definition, scope);
+      written += wrote;
       lastFrom = scope.from;
-      // The last batch's created ids are kept by the completion.
-      if (scope.to <= session.last_row) await recordCreated(manager, scope);
+      // The last batch's created ids are kept by the completion. A batch that wrote nothing created nothing
+      // (the total is checked below): the same file imported again skips a pass over each batch.
+      if (wrote > 0 && scope.to <= session.last_row) await recordCreated(manager, scope);
     }
     // The completion counts every row of the session, and keeps the ids its last batch created.
     const { leaseMs, sessionTtlMs } = this.settings;
@@ -158,19 +160,21 @@ export class TransactionalApplier {
       // A failing batch is rolled back to its savepoint and applied row by row, to name every row that
       // cannot be written; the whole transaction is rolled back at the end all the same.
       await manager.query('SAVEPOINT import_batch');
+      let wrote: number;
       try {
-        const wrote = await applyWithLineage(manager, definition, scope);
+        wrote = await applyWithLineage(manager, definition, scope);
         batchCounts = await countBatch(manager, session, scope);
         checkWritten(wrote, batchCounts);
         await manager.query('RELEASE SAVEPOINT import_batch');
-        written += wrote;
       } catch (error) {
         if (isFatalForConfirm(error)) throw error;
         await manager.query('ROLLBACK TO SAVEPOINT import_batch');
         rowByRow = true;
-        written += await applyOneByOne(manager, definition, session, scope);
+        wrote = await applyOneByOne(manager, definition, session, scope);
       }
-      await recordCreated(manager, scope);
+      written += wrote;
+      // A batch that wrote nothing created nothing: its counts say so.
+      if (wrote > 0) await recordCreated(manager, scope);
     }
     // A file of one batch written whole (a small import): its batch's counts are the import's, and no row
     // failed; the two statements below would only say so again.
