@@ -158,6 +158,7 @@ export function scopeOf(
     context: session.context,
     present: new Set(session.cell_fields.filter((field): field is string => field !== null)),
     retry: false,
+    creates: session.valid_rows > 0 || Object.keys(options.resolutions).length > 0,
     session: sql`${sql.value(session.id)}::uuid`,
     resolutions: sql`${sql.value(JSON.stringify(options.resolutions))}::jsonb`,
   };

@@ -86,6 +86,11 @@ export interface ApplyScope {
    * concurrent change can break (trusting what its look-ups found at validate) takes the exact way now.
    */
   retry: boolean;
+  /**
+   * Whether the session has a row to create a record from: a valid row, or an ambiguous one with a
+   * resolution. A session of warnings only (the same file imported again) has none.
+   */
+  creates: boolean;
   /** The session id as SQL (`uuid`): passed once however often a statement embeds it. */
   session: Sql;
   /** `options.resolutions` as SQL (`jsonb`, row number → chosen id): passed once per statement. */

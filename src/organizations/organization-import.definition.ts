@@ -161,14 +161,16 @@ export abstract class OrganizationImport implements ImportDefinition {
     const v = this.v;
     const table = sql.raw(this.table);
     const extra = this.extraInsert(scope);
-    const created = await execute(
-      manager,
-      sql`INSERT INTO ${table} (id, import_id, ${sql.raw(COLUMNS)}${extra.columns})
+    const created = !scope.creates
+      ? 0
+      : await execute(
+          manager,
+          sql`INSERT INTO ${table} (id, import_id, ${sql.raw(COLUMNS)}${extra.columns})
           SELECT r.target_id, ${scope.session}, ${sql.raw(ORGANIZATION_FIELDS.map((f) => `r.${v[f]}`).join(', '))}${extra.values}
           FROM import_rows r
           WHERE ${scopeRows(scope)}
             AND (r.status = 'valid' OR (r.status = 'ambiguous' AND ${scope.resolutions} ? r.row_number::text))`,
-    );
+        );
     if (!options.override) return created;
     // A row whose record was archived since the validate fails.
     if (before.stale.length > 0) {
