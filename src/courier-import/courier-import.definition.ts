@@ -57,13 +57,32 @@ export class CourierImportDefinition implements ImportDefinition {
   }
 
   /** The courier's customer with each row's `user_code`, if it has one (`match_id`): that one is updated. */
-  async analyse(manager: EntityManager, sessionId: string, context: ImportContext): Promise<void> {
+  async analyse(
+    manager: EntityManager,
+    sessionId: string,
+    context: ImportContext,
+    _present: ReadonlySet<string>,
+    rows: string,
+  ): Promise<void> {
     await manager.query(
-      `UPDATE import_rows r SET match_id = c.id
+      `UPDATE ${rows} r SET match_id = c.id
        FROM courier_customers c
        WHERE r.session_id = $1 AND r.match_key IS NOT NULL AND c.courier_id = $2 AND c.user_code = r.match_key`,
       [sessionId, context.courier_id],
     );
+  }
+
+  /** The codes among `keys` that the courier has a customer with. */
+  async countExisting(
+    manager: EntityManager,
+    keys: readonly string[],
+    context: ImportContext,
+  ): Promise<number> {
+    const [{ n }]: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM courier_customers WHERE courier_id = $1 AND user_code = ANY($2::text[])`,
+      [context.courier_id, keys],
+    );
+    return n;
   }
 
   readonly revert: RevertSpec = {

@@ -51,18 +51,19 @@ export class CustomersImportDefinition extends OrganizationImport {
     sessionId: string,
     context: ImportContext,
     present: ReadonlySet<string>,
+    rows: string,
   ): Promise<void> {
     // The distributor first: what an update would change includes the distributor it resolves to.
-    if (present.has('distributor')) await this.resolveDistributors(manager, sessionId);
-    await super.analyse(manager, sessionId, context, present);
+    if (present.has('distributor')) await this.resolveDistributors(manager, sessionId, rows);
+    await super.analyse(manager, sessionId, context, present, rows);
   }
 
-  private async resolveDistributors(manager: EntityManager, sessionId: string): Promise<void> {
+  private async resolveDistributors(manager: EntityManager, sessionId: string, rows: string): Promise<void> {
     const { distributor, distributor_id } = this.v;
     await manager.query(
       `WITH wanted AS (
          SELECT row_number, lower(${distributor}) AS ref
-         FROM import_rows WHERE session_id = $1 AND ${distributor} IS NOT NULL
+         FROM ${rows} WHERE session_id = $1 AND ${distributor} IS NOT NULL
        ), refs AS (
          SELECT ref, count(d.id)::int AS n, min(d.id::text) AS only_id,
                 coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'name', d.company_name, 'vat_number', d.vat_number,
@@ -71,7 +72,7 @@ export class CustomersImportDefinition extends OrganizationImport {
          LEFT JOIN distributors d ON d.archived_at IS NULL AND (lower(d.company_name) = w.ref OR d.vat_key = w.ref)
          GROUP BY ref
        )
-       UPDATE import_rows r SET
+       UPDATE ${rows} r SET
          ${distributor_id} = CASE WHEN refs.n = 1 THEN refs.only_id END,
          errors = CASE
            WHEN refs.n = 0 THEN coalesce(r.errors, '[]'::jsonb) || '[{"field": "distributor", "message": "not_found"}]'::jsonb

@@ -151,14 +151,21 @@ export interface ImportDefinition {
   parse(cells: readonly string[], context: ImportContext): ParsedRow;
   /**
    * Set-based look-ups after staging: add `already_exists` warnings, `archived`, `not_found`, `ambiguous`.
-   * `present` holds the fields of the columns the file has.
+   * `present` holds the fields of the columns the file has; `rows` is the table the rows are staged in
+   * (`import_rows`, or a temporary table of its shape that the core moves them from afterwards).
    */
   analyse(
     manager: EntityManager,
     sessionId: string,
     context: ImportContext,
     present: ReadonlySet<string>,
+    rows: string,
   ): Promise<void>;
+  /**
+   * How many of `keys` (row keys, as `parse` makes them) match a record already: the core looks up a large
+   * file's first keys to choose where to stage it. Without it, every file is staged in `import_rows`.
+   */
+  countExisting?(manager: EntityManager, keys: readonly string[], context: ImportContext): Promise<number>;
   /**
    * Writes the rows of the scope that the confirm table says to write (API.md §4), with set-based
    * statements. A record created from a row takes the row's `target_id`; every row written another way

@@ -12,6 +12,7 @@ import { guardedDocument, StagingBudget, stopIfGone } from './import-quota';
 import { ClaimAtCreation, ImportSessionRepository } from './import-session.repository';
 import { SessionRecord, StagedSession } from './import-session.types';
 import { CellLayout, cellLayout, markDuplicates, stageRows } from './import-staging';
+import { chooseStagingTable, moveStaged, STAGING_TABLE } from './staging-table';
 import { ImportException, ImportExceptionCode } from './import.exception';
 
 /**
@@ -94,26 +95,40 @@ export class ImportStager {
     stopIfGone(signal);
     // The session row is written once its rows are staged and analysed, with their counters.
     const id = randomUUID();
+    const { maxCellChars } = this.config.import;
+    const route = await chooseStagingTable(
+      manager,
+      definition,
+      guardedDocument(document, budget, this.config.import, signal),
+      opened.file.size,
+      { layout, context, maxCellChars },
+    );
+    const { table } = route;
     const { staged, lastRow, dropped, distinctKeys } = await stageRows(
       manager,
       id,
       definition,
-      guardedDocument(document, budget, this.config.import, signal),
+      route.document,
       layout,
       context,
-      this.config.import.maxCellChars,
+      maxCellChars,
+      table,
     );
     // The look-ups below join the rows just staged: without statistics of them, the planner takes a large
     // session for a few rows and picks nested loops that are quadratic in the file.
-    if (staged >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+    if (staged >= ANALYZE_ABOVE_ROWS || table !== STAGING_TABLE) await manager.query(`ANALYZE ${table}`);
     else prepareStatements(manager);
     // The look-ups join the whole session to the records: room to hash them in memory, not in batches on disk.
     if (staged >= ANALYZE_ABOVE_ROWS) await manager.query(`SET LOCAL work_mem = '64MB'`);
     // A file whose keys were seen to be distinct while staging has no duplicate to mark.
-    if (!distinctKeys) await markDuplicates(manager, id, definition);
+    if (!distinctKeys) await markDuplicates(manager, id, definition, table);
     stopIfGone(signal);
-    await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()));
+    await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()), table);
     stopIfGone(signal);
+    if (table !== STAGING_TABLE) {
+      await moveStaged(manager, table);
+      await manager.query(`ANALYZE ${STAGING_TABLE}`);
+    }
     const { counts, session } = await this.store.create(manager, {
       id,
       ownerId: user.id,
@@ -131,7 +146,10 @@ export class ImportStager {
       lastRow,
     });
     // The reads of the session plan on its rows' statuses: analysed again if many changed.
-    if (counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) await manager.query('ANALYZE import_rows');
+    // (Rows moved from a temporary table were analysed with their final statuses.)
+    if (table === STAGING_TABLE && counts.total - counts.valid >= ANALYZE_ABOVE_ROWS) {
+      await manager.query('ANALYZE import_rows');
+    }
     return { staged: { import_id: id, ...counts }, session };
   }
 }

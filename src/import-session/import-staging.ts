@@ -163,8 +163,8 @@ function rebuildable(
 }
 
 /** The columns COPY writes, for a definition staging `fieldCount` values. */
-const copyStatement = (fieldCount: number) =>
-  `COPY import_rows (session_id, row_number, status, match_key, target_id, ${Array.from(
+const copyStatement = (table: string, fieldCount: number) =>
+  `COPY ${table} (session_id, row_number, status, match_key, target_id, ${Array.from(
     { length: fieldCount },
     (_, i) => `v${i + 1}`,
   ).join(', ')}, raw, errors, warnings) FROM STDIN`;
@@ -176,7 +176,7 @@ const copyStatement = (fieldCount: number) =>
 const COPY_CHUNK_CHARS = 48 * 1024;
 
 /**
- * Reads every record of the file into `import_rows` through one COPY on the transaction's connection, a chunk
+ * Reads every record of the file into `table` (`import_rows`, or a temporary table of its shape) through one COPY on the transaction's connection, a chunk
  * of lines at a time with back-pressure (memory does not grow with the file), while PostgreSQL stores the
  * previous chunk. Each row gets the id a record created from it will have (time-ordered). Its original cells
  * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
@@ -190,6 +190,7 @@ export async function stageRows(
   layout: CellLayout,
   context: ImportContext,
   maxCellChars: number,
+  table: string,
 ): Promise<{ staged: number; lastRow: number; dropped: number[]; distinctKeys: boolean }> {
   // Whether any key is repeated: a file whose keys are distinct has no duplicate for `markDuplicates` to
   // look for (at a million rows, its aggregate over the session takes about a second).
@@ -208,7 +209,7 @@ export async function stageRows(
   let lost: Error | undefined;
   const onLost = (error?: Error) => (lost ??= error ?? new Error('Connection terminated while staging rows'));
   client.once('end', onLost).once('error', onLost);
-  const copy = client.query(copyFrom(copyStatement(fieldCount)));
+  const copy = client.query(copyFrom(copyStatement(table, fieldCount)));
   copy.on('error', onLost);
   const write = (text: string): boolean => {
     if (lost) throw lost;
@@ -279,15 +280,16 @@ export async function markDuplicates(
   manager: EntityManager,
   sessionId: string,
   definition: ImportDefinition,
+  table: string,
 ): Promise<void> {
   const keyColumn = stagedColumns(definition.fields)[definition.keyField];
   await manager.query(
     `WITH firsts AS (
-       SELECT match_key, min(row_number) AS first_row FROM import_rows
+       SELECT match_key, min(row_number) AS first_row FROM ${table}
        WHERE session_id = $1 AND match_key IS NOT NULL
        GROUP BY match_key HAVING count(*) > 1
      )
-     UPDATE import_rows r
+     UPDATE ${table} r
      SET errors = coalesce(r.errors, '[]'::jsonb) || jsonb_build_array(jsonb_build_object(
            'field', $2::text, 'message', 'duplicate_in_csv',
            'values', jsonb_build_array(coalesce(r.${keyColumn}, ''), f.first_row::text))),

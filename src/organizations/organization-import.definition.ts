@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { execute, query, Sql, sql } from '../database/sql';
+import { execute, query, rowsOf, Sql, sql } from '../database/sql';
 import { FieldError } from '../import-session/field-rules';
 import {
   ApplyScope,
@@ -90,6 +90,7 @@ export abstract class OrganizationImport implements ImportDefinition {
     sessionId: string,
     _context: ImportContext,
     present: ReadonlySet<string>,
+    rows: string,
   ): Promise<void> {
     const table = sql.raw(this.table);
     // A plain hash join of the session's keys with the table, where an anti-join keeps, per VAT, the record
@@ -97,7 +98,7 @@ export abstract class OrganizationImport implements ImportDefinition {
     // per VAT took seven times as long on a million rows.
     await query(
       manager,
-      sql`UPDATE import_rows r SET
+      sql`UPDATE ${sql.raw(rows)} r SET
          match_id = CASE WHEN t.archived_at IS NULL THEN t.id END,
          changes = CASE WHEN t.archived_at IS NULL THEN ${changesSql(this.compared(present), 't', 'r')} END,
          warnings = CASE WHEN t.archived_at IS NULL THEN coalesce(r.warnings, '[]'::jsonb)
@@ -114,6 +115,17 @@ export abstract class OrganizationImport implements ImportDefinition {
              AND (b.archived_at IS NULL, t.created_at, t.id) > (t.archived_at IS NULL, b.created_at, b.id)
          )`,
     );
+  }
+
+  /** The VATs among `keys` (VAT keys) that a record has, live or archived. */
+  async countExisting(manager: EntityManager, keys: readonly string[]): Promise<number> {
+    const [{ n }] = rowsOf<{ n: number }>(
+      await query(
+        manager,
+        sql`SELECT count(DISTINCT vat_key)::int AS n FROM ${sql.raw(this.table)} WHERE vat_key = ANY(${keys}::text[])`,
+      ),
+    );
+    return n;
   }
 
   /** Extra columns written on create (customers: `distributor_id`), as `{columns, values}` over `r`. */
