@@ -25,7 +25,7 @@ export interface StagingRoute {
  * large file whose first rows mostly match (a re-import) is staged in a temporary table instead, where the
  * look-ups write neither WAL nor index entries, and its rows are then moved to `import_rows` in one
  * `INSERT … SELECT` ({@link moveStaged}). A file of new rows is staged in `import_rows` directly, as its
- * look-ups write nothing. Reads the first rows ahead; the document answered yields them again.
+ * look-ups write nothing. Reads a CSV's first rows ahead; the document answered yields them again.
  */
 export async function chooseStagingTable(
   manager: EntityManager,
@@ -35,7 +35,11 @@ export async function chooseStagingTable(
   read: { layout: CellLayout; context: ImportContext; maxCellChars: number },
 ): Promise<StagingRoute> {
   const countExisting = definition.countExisting?.bind(definition);
-  if (fileSize < TEMPORARY_STAGING_FROM_BYTES || !countExisting) return { document, table: STAGING_TABLE };
+  // A workbook is always staged in import_rows: reading its first rows ahead raised the peak RSS of a 1M-row
+  // validate from about 240 to 360 MB.
+  if (fileSize < TEMPORARY_STAGING_FROM_BYTES || !countExisting || document.format !== 'csv') {
+    return { document, table: STAGING_TABLE };
+  }
   const iterator = document.batches[Symbol.asyncIterator]();
   const head: CsvRecord[][] = [];
   let rows = 0;
@@ -49,18 +53,17 @@ export async function chooseStagingTable(
     head.push(next.value);
     rows += next.value.length;
   }
-  const batches = (async function* () {
-    try {
-      yield* head;
-      while (!ended) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      if (!ended) await iterator.return?.();
-    }
-  })();
+  // The batches read ahead first, then the rest straight from the reader.
+  const batches: AsyncIterable<CsvRecord[]> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const first = head.shift();
+        if (first !== undefined) return Promise.resolve({ done: false, value: first });
+        return ended ? Promise.resolve({ done: true, value: undefined }) : iterator.next();
+      },
+      return: () => iterator.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+    }),
+  };
   const rest = { ...document, batches };
   const keys: string[] = [];
   for (const batch of head) {
