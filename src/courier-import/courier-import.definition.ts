@@ -18,6 +18,7 @@ import {
 } from '../import-session/import-definition';
 import { FieldError } from '../import-session/field-rules';
 import { assignSql, changedSql, ComparedColumn } from '../import-session/import-changes';
+import { withBeforeImage } from '../import-session/import-lineage';
 
 /** Positional columns, each with the rule of the REST endpoints. */
 const COLUMNS: readonly ImportColumn[] = COURIER_CUSTOMER_RULES.map((rule) => ruleColumn(rule));
@@ -174,9 +175,7 @@ export class CourierImportDefinition implements ImportDefinition {
         : sql`updated AS (
               UPDATE courier_customers c SET ${assignSql(COMPARED, 'c', 'r')}, updated_at = now(),
                 import_id = ${scope.session}
-              FROM import_rows r
-              CROSS JOIN LATERAL (SELECT 1 FROM import_changes b
-                WHERE b.import_id = ${scope.session} AND b.record_id = r.match_id LIMIT 1) b
+              FROM import_rows r ${withBeforeImage(scope, 'r')}
               WHERE ${rows} AND r.match_id IS NOT NULL
                 AND c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${staged('user_code')}
                 AND ${changedSql(COMPARED, 'c', 'r')}

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { query, rowsOf, sql } from '../database/sql';
+import { query, rowsOf, Sql, sql } from '../database/sql';
 import { ApplyScope, BeforeImages, ImportDefinition, NO_BEFORE_IMAGES, scopeRows } from './import-definition';
 import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 
@@ -37,6 +37,16 @@ export async function captureBefore(
     ),
   );
   return found;
+}
+
+/**
+ * A lateral join that keeps only the rows whose record (`<alias>.match_id`) had its before image taken by
+ * this import: one primary key probe of `import_changes` per row, however that table grows in the
+ * transaction. An update joined with it touches only records {@link captureBefore} locked.
+ */
+export function withBeforeImage(scope: ApplyScope, alias: string): Sql {
+  return sql`CROSS JOIN LATERAL (SELECT 1 FROM import_changes b
+    WHERE b.import_id = ${scope.session} AND b.record_id = ${sql.raw(alias)}.match_id LIMIT 1) b`;
 }
 
 /** Applies the scope with its before image captured first. */

@@ -16,6 +16,7 @@ import {
   stagedFields,
 } from '../import-session/import-definition';
 import { assignSql, changedSql, changesSql, ComparedColumn } from '../import-session/import-changes';
+import { withBeforeImage } from '../import-session/import-lineage';
 import { isPlaceholderVat, ORGANIZATION_FIELDS, ORGANIZATION_RULES, vatKey } from './organization.rules';
 
 const RULE = Object.fromEntries(ORGANIZATION_RULES.map((rule) => [rule.field, rule]));
@@ -202,9 +203,7 @@ export abstract class OrganizationImport implements ImportDefinition {
       manager,
       sql`WITH updated AS (
             UPDATE ${table} t SET ${assignSql(compared, 't', 'src')}, updated_at = now(), import_id = ${scope.session}
-            FROM import_rows src
-            CROSS JOIN LATERAL (SELECT 1 FROM import_changes b
-              WHERE b.import_id = ${scope.session} AND b.record_id = src.match_id LIMIT 1) b
+            FROM import_rows src ${withBeforeImage(scope, 'src')}
             WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
               AND t.id = src.match_id AND t.archived_at IS NULL AND ${changedSql(compared, 't', 'src')}
             RETURNING src.row_number, t.id
