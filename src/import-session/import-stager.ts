@@ -125,10 +125,7 @@ export class ImportStager {
     stopIfGone(signal);
     await definition.analyse(manager, id, context, new Set(mapping.indexes.keys()), table);
     stopIfGone(signal);
-    if (table !== STAGING_TABLE) {
-      await moveStaged(manager, table);
-      await manager.query(`ANALYZE ${STAGING_TABLE}`);
-    }
+    await moveStaged(manager, table);
     const { counts, session } = await this.store.create(manager, {
       id,
       ownerId: user.id,

@@ -80,9 +80,13 @@ export async function chooseStagingTable(
   return { document: rest, table: TEMPORARY_TABLE };
 }
 
-/** Moves the rows staged in a temporary table to `import_rows`, and drops it. */
+/**
+ * Moves the rows staged in a temporary table to `import_rows`, drops it, and refreshes the statistics of
+ * `import_rows` with the rows' final statuses. Rows staged in `import_rows` stay where they are.
+ */
 export async function moveStaged(manager: EntityManager, table: string): Promise<void> {
   if (table === STAGING_TABLE) return;
   await manager.query(`INSERT INTO ${STAGING_TABLE} SELECT * FROM ${table}`);
   await manager.query(`DROP TABLE ${table}`);
+  await manager.query(`ANALYZE ${STAGING_TABLE}`);
 }
