@@ -64,9 +64,10 @@ describe('courier import: the direct import and the preview confirm agree', () =
       `SELECT s.status, s.total_rows, s.valid_rows, s.error_rows, s.created_rows, s.updated_rows,
               s.skipped_rows, s.failed_rows, s.applied_rows, s.dropped_rows, s.last_row, s.options,
               s.completed_at IS NOT NULL AS completed, s.lease_until IS NULL AS released,
-              (SELECT coalesce(jsonb_agg(jsonb_build_object('row', ch.row_number, 'code', ch.before ->> 'user_code',
-                        'first_name', ch.before ->> 'first_name') ORDER BY ch.row_number), '[]')
-               FROM import_changes ch WHERE ch.import_id = s.id) AS changes,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object('row', ch.row_number, 'code', cc.user_code,
+                        'replaced', ch.before - 'updated_at' - 'import_id') ORDER BY ch.row_number), '[]')
+               FROM import_changes ch JOIN courier_customers cc ON cc.id = ch.record_id
+               WHERE ch.import_id = s.id) AS changes,
               (SELECT coalesce(jsonb_agg(row_numbers ORDER BY first_row), '[]')
                FROM import_created c WHERE c.import_id = s.id) AS created
        FROM import_sessions s WHERE s.context ->> 'courier_id' = $1 AND s.status = 'completed'

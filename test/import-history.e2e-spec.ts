@@ -63,9 +63,35 @@ describe('import history, lineage and undo', () => {
       row_number: 3,
       record_id: b.id,
       action: 'updated',
-      before: { company_name: 'Beta old', city: null, notes: null },
+      before: {
+        company_name: 'Beta old',
+        city: null,
+        notes: null,
+        updated_at: expect.any(String),
+        import_id: null,
+      },
       after: { company_name: 'Beta new', city: 'Napoli', notes: 'now set' },
     });
+    // The values the update replaced (the columns where the file differs, and updated_at and import_id), and
+    // no other column: not the language, which the record already had.
+    const replaced = [
+      'address',
+      'city',
+      'company_name',
+      'description',
+      'email',
+      'import_id',
+      'main_contact',
+      'notes',
+      'phone',
+    ];
+    const { before } = changes.body.data.items[1];
+    expect(Object.keys(before).sort()).toEqual([...replaced, 'updated_at'].sort());
+    expect(before).toEqual({
+      ...Object.fromEntries(replaced.map((c) => [c, b[c]])),
+      updated_at: before.updated_at,
+    });
+    expect(new Date(before.updated_at).getTime()).toBe(new Date(b.updated_at).getTime());
     const created = await request(t.http)
       .get(`/api/imports/${id}/changes?action=created`)
       .set(bearer(manager))

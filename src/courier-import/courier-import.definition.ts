@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { COURIER_CUSTOMER_RULES } from '../courier-customers/courier-customer.rules';
-import { query, rowsOf, Sql, sql } from '../database/sql';
+import { query, rowsOf, sql } from '../database/sql';
 import {
   ApplyScope,
   BeforeImages,
@@ -15,6 +15,7 @@ import {
   scopeRows,
   stagedColumns,
   stagedFields,
+  UpdateTargets,
 } from '../import-session/import-definition';
 import { FieldError } from '../import-session/field-rules';
 import { assignSql, changedSql, ComparedColumn } from '../import-session/import-changes';
@@ -99,23 +100,25 @@ export class CourierImportDefinition implements ImportDefinition {
    * insert, and a join on the user code would be planned on stale statistics); a row applied again on its
    * own, the exact way, by its user code.
    */
-  updateTargets(scope: ApplyScope): Sql {
+  updateTargets(scope: ApplyScope): UpdateTargets {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const code = sql.raw(`r.${V.user_code}`);
     const changed = changedSql(COMPARED, 'c', 'r');
     // One index look-up per staged row: the table grows by every batch of the transaction while its
     // statistics stay those of before, and a join planned on them would read the whole table each batch.
     if (scope.retry) {
-      return sql`SELECT r.row_number, c.id FROM import_rows r
+      const rows = sql`SELECT r.row_number, c.id, r AS staged FROM import_rows r
         CROSS JOIN LATERAL (SELECT * FROM courier_customers c
           WHERE c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c
         WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changed}`;
+      return { rows, columns: COMPARED };
     }
-    return sql`SELECT r.row_number, c.id FROM import_rows r
+    const rows = sql`SELECT r.row_number, c.id, r AS staged FROM import_rows r
       LEFT JOIN LATERAL (SELECT * FROM courier_customers c
         WHERE c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c ON true
       WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND r.match_id IS NOT NULL
         AND (c.id IS NULL OR ${changed})`;
+    return { rows, columns: COMPARED };
   }
 
   /**

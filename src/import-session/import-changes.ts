@@ -49,3 +49,20 @@ export function changesSql(columns: readonly ComparedColumn[], t: string, r: str
   // One row comparison first: most matched rows of a re-import are unchanged, and build nothing.
   return sql.raw(`CASE WHEN ${changedText(columns, t, r)} THEN ${parts.join(' || ')} END`);
 }
+
+/**
+ * The before image of an update of the record `t` from the staged row `r`, as `jsonb` keyed by column: the
+ * values it replaces (the columns where `t` differs from what `r` writes), with `updated_at` and `import_id`,
+ * which every update replaces. An undo puts back exactly these; every other column keeps what it holds then.
+ */
+export function beforeImageSql(columns: readonly ComparedColumn[], t: string, r: string): Sql {
+  const values = [...columns.map((c) => c.column), 'updated_at', 'import_id'].map(
+    (c) => `${q(c)}, ${t}.${c}`,
+  );
+  const kept = columns.map(
+    (c) => `CASE WHEN ${t}.${c.column} IS NOT DISTINCT FROM ${c.value(t, r)} THEN ${q(c.column)} END`,
+  );
+  return sql.raw(
+    `jsonb_build_object(${values.join(', ')}) - array_remove(ARRAY[${kept.join(', ')}]::text[], NULL)`,
+  );
+}

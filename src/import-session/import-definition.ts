@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Sql, sql } from '../database/sql';
 import { checkValue, FieldError, FieldRule } from './field-rules';
+import { ComparedColumn } from './import-changes';
 
 /**
  * A column of an import file, whole: its field, the header names it is found by, the rule its cells are
@@ -97,6 +98,17 @@ export interface ApplyScope {
   resolutions: Sql;
 }
 
+/** The records a batch is about to update, and what it writes to them (see {@link ImportDefinition.updateTargets}). */
+export interface UpdateTargets {
+  /**
+   * `SELECT row_number, id, staged`: each row that updates its record `id`, with the row itself (`staged`, a
+   * whole `import_rows` row).
+   */
+  rows: Sql;
+  /** The columns the update writes from the row: a before image keeps those whose value it replaces. */
+  columns: readonly ComparedColumn[];
+}
+
 /** What the core found for a batch's {@link ImportDefinition.updateTargets}, before its `apply`. */
 export interface BeforeImages {
   /** How many records the batch is about to update: each one's before image is taken, and it is locked. */
@@ -180,14 +192,14 @@ export interface ImportDefinition {
    */
   apply(manager: EntityManager, scope: ApplyScope, before: BeforeImages): Promise<number>;
   /**
-   * The records the scope's rows are about to update, as `SELECT row_number, id`: the core keeps their
-   * current values (the before image an undo puts back) in the same transaction, just before `apply`, and
-   * locks them. A row whose record is no longer the one its validate found has a null `id` (stale).
-   * `apply` updates only records whose before image was taken: a record that was identical to its row at
-   * that moment is left as it is, whatever a concurrent write does to it afterwards.
+   * The records the scope's rows are about to update: the core keeps the values the update replaces (the
+   * before image an undo puts back) in the same transaction, just before `apply`, and locks them. A row
+   * whose record is no longer the one its validate found has a null `id` (stale). `apply` updates only
+   * records whose before image was taken: a record that was identical to its row at that moment is left as it
+   * is, whatever a concurrent write does to it afterwards.
    * Null: the scope updates nothing.
    */
-  updateTargets(scope: ApplyScope): Sql | null;
+  updateTargets(scope: ApplyScope): UpdateTargets | null;
   /** What an undo of this entity's imports needs (API.md §10). */
   revert: RevertSpec;
 }

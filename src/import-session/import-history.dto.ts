@@ -173,7 +173,10 @@ export class ImportChangeDto {
   record_id: string;
   /** @example updated */
   action: 'created' | 'updated';
-  /** The values the update replaced. @example {"company_name": "Alpha old", "city": "Roma", "notes": null} */
+  /**
+   * The values the update replaced: the fields where the file differed from the record, with the record's
+   * `updated_at` and `import_id` before it. @example {"company_name": "Alpha old", "city": "Roma", "notes": null, "updated_at": "2026-11-30T09:12:44.512Z", "import_id": null}
+   */
   before?: Record<string, unknown>;
   /** The record while it is still this import's (null once written by something else, or gone). @example {"company_name": "Alpha new", "city": "Torino", "notes": null} */
   after: Record<string, unknown> | null;

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { query, rowsOf, Sql, sql } from '../database/sql';
+import { beforeImageSql } from './import-changes';
 import { ApplyScope, BeforeImages, ImportDefinition, NO_BEFORE_IMAGES, scopeRows } from './import-definition';
 import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
 
@@ -8,6 +9,8 @@ import { outcomeSql, ROWS_WITH_OUTCOMES } from './import-outcomes';
  * INSERT … SELECT … FOR UPDATE, just before the definition's `apply`, locking the records in id order, each
  * found by a primary key look-up whatever the table's statistics say) and the ids it created (one compact
  * array per batch, after it). Both outlive the staged rows, so an import stays reversible after the purge.
+ * A before image holds only what the update replaces (see {@link beforeImageSql}), compared with the record
+ * as it is once locked.
  *
  * The same statement answers how many records the batch is about to update and which of its rows are stale:
  * `apply` then looks up neither again, and a batch that updates nothing (an identical re-import) skips its
@@ -24,9 +27,9 @@ export async function captureBefore(
   const [found] = rowsOf<BeforeImages>(
     await query(
       manager,
-      sql`WITH m AS MATERIALIZED (${targets}), taken AS (
+      sql`WITH m AS MATERIALIZED (${targets.rows}), taken AS (
             INSERT INTO import_changes (import_id, record_id, row_number, before)
-            SELECT ${scope.session}, t.id, x.row_number, to_jsonb(t)
+            SELECT ${scope.session}, t.id, x.row_number, ${beforeImageSql(targets.columns, 't', '(x.staged)')}
             FROM (SELECT * FROM m WHERE m.id IS NOT NULL ORDER BY m.id) x
             CROSS JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = x.id LIMIT 1 FOR UPDATE) t
             ON CONFLICT (import_id, record_id) DO NOTHING

@@ -4,7 +4,7 @@ import { RevertSpec } from './import-definition';
 
 /**
  * The statements of an undo (API.md §10), set-based over the whole import: every record the import created
- * is deleted and every record it updated gets its before image back, unless it was changed since (its
+ * is deleted and every record it updated gets the values of its before image back, unless it was changed since (its
  * `import_id` is no longer this import), archived or deleted (`gone`), or, for a created record, something
  * references it. Each decision is written to `import_revert_results` by the statement that acts on it.
  */
@@ -36,7 +36,10 @@ export async function revertImport(
         SELECT ${id}, j.id, j.row_number, CASE WHEN j.reason IS NULL THEN 'deleted' ELSE 'kept' END, j.reason
         FROM judged j`,
   );
-  const assign = sql.raw(spec.columns.map((c) => `${c} = b.${c}`).join(', '));
+  // A before image holds the columns its update replaced: the others keep what they hold.
+  const assign = sql.raw(
+    spec.columns.map((c) => `${c} = CASE WHEN j.before ? '${c}' THEN b.${c} ELSE t.${c} END`).join(', '),
+  );
   await query(
     manager,
     sql`WITH judged AS (

@@ -14,6 +14,7 @@ import {
   scopeRows,
   stagedColumns,
   stagedFields,
+  UpdateTargets,
 } from '../import-session/import-definition';
 import { assignSql, changedSql, changesSql, ComparedColumn } from '../import-session/import-changes';
 import { withBeforeImage } from '../import-session/import-lineage';
@@ -158,15 +159,17 @@ export abstract class OrganizationImport implements ImportDefinition {
    * validate that still differ from the row (an unchanged row is not written, so it has no before image),
    * and with a null id the rows whose record was archived since.
    */
-  updateTargets(scope: ApplyScope): Sql | null {
+  updateTargets(scope: ApplyScope): UpdateTargets | null {
     if (!scope.options.override) return null;
     const table = sql.raw(this.table);
+    const columns = this.compared(scope.present);
     // One primary key look-up per staged row (LIMIT 1 keeps it one): a join, planned on a batch of a few
     // thousand rows, read the whole table for each batch of a large session.
-    return sql`SELECT src.row_number, t.id FROM import_rows src
+    const rows = sql`SELECT src.row_number, t.id, src AS staged FROM import_rows src
       LEFT JOIN LATERAL (SELECT * FROM ${table} t WHERE t.id = src.match_id AND t.archived_at IS NULL LIMIT 1) t ON true
       WHERE ${scopeRows(scope, 'src')} AND src.status = 'warning'
-        AND (t.id IS NULL OR ${changedSql(this.compared(scope.present), 't', 'src')})`;
+        AND (t.id IS NULL OR ${changedSql(columns, 't', 'src')})`;
+    return { rows, columns };
   }
 
   async apply(manager: EntityManager, scope: ApplyScope, before: BeforeImages): Promise<number> {
