@@ -98,7 +98,7 @@ export interface ApplyScope {
   resolutions: Sql;
 }
 
-/** The records a batch is about to update, and what it writes to them (see {@link ImportDefinition.updateTargets}). */
+/** The records a batch is about to update, and what it writes to them ({@link ImportDefinition.updateTargets}). */
 export interface UpdateTargets {
   /**
    * `SELECT row_number, id, staged`: each row that updates its record `id`, with the row itself (`staged`, a

@@ -178,9 +178,10 @@ const COPY_CHUNK_CHARS = 48 * 1024;
 /**
  * Reads every record of the file into `table` (`import_rows`, or a temporary table of its shape) through one
  * COPY on the transaction's connection, a chunk of lines at a time with back-pressure (memory does not grow
- * with the file), while PostgreSQL stores the previous chunk. Each row gets the id a record created from it will have (time-ordered). Its original cells
- * are stored only when its values cannot rebuild them. Answers how many rows were staged, the last row
- * number, the positional records too short to import, and whether the keys were seen to be distinct.
+ * with the file), while PostgreSQL stores the previous chunk. Each row gets the id a record created from it
+ * will have (time-ordered). Its original cells are stored only when its values cannot rebuild them. Answers
+ * how many rows were staged, the last row number, the positional records too short to import, and whether
+ * the keys were seen to be distinct.
  */
 export async function stageRows(
   manager: EntityManager,
