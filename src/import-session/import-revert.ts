@@ -4,9 +4,10 @@ import { RevertSpec } from './import-definition';
 
 /**
  * The statements of an undo (API.md §10), set-based over the whole import: every record the import created
- * is deleted and every record it updated gets the values of its before image back, unless it was changed since (its
- * `import_id` is no longer this import), archived or deleted (`gone`), or, for a created record, something
- * references it. Each decision is written to `import_revert_results` by the statement that acts on it.
+ * is deleted and every record it updated gets the values of its before image back, unless it was changed
+ * since (its `import_id` is no longer this import), archived or deleted (`gone`), or, for a created record,
+ * something references it. Each decision is written to `import_revert_results` by the statement that acts on
+ * it.
  */
 export async function revertImport(
   manager: EntityManager,
