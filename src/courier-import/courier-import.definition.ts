@@ -104,20 +104,19 @@ export class CourierImportDefinition implements ImportDefinition {
     const courier = sql`${sql.value(scope.context.courier_id)}::uuid`;
     const code = sql.raw(`r.${V.user_code}`);
     const changed = changedSql(COMPARED, 'c', 'r');
+    const matched = scope.retry
+      ? sql`c.courier_id = ${courier} AND c.user_code = ${code}`
+      : sql`c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${code}`;
+    // A row applied again finds its customer by code, if there is one; a batch's rows also keep those whose
+    // customer is gone or renamed (null id).
+    const wanted = scope.retry
+      ? sql`c.id IS NOT NULL AND ${changed}`
+      : sql`r.match_id IS NOT NULL AND (c.id IS NULL OR ${changed})`;
     // One index look-up per staged row: the table grows by every batch of the transaction while its
     // statistics stay those of before, and a join planned on them would read the whole table each batch.
-    if (scope.retry) {
-      const rows = sql`SELECT r.row_number, c.id, r AS staged FROM import_rows r
-        CROSS JOIN LATERAL (SELECT * FROM courier_customers c
-          WHERE c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c
-        WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${changed}`;
-      return { rows, columns: COMPARED };
-    }
     const rows = sql`SELECT r.row_number, c.id, r AS staged FROM import_rows r
-      LEFT JOIN LATERAL (SELECT * FROM courier_customers c
-        WHERE c.id = r.match_id AND c.courier_id = ${courier} AND c.user_code = ${code} LIMIT 1) c ON true
-      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND r.match_id IS NOT NULL
-        AND (c.id IS NULL OR ${changed})`;
+      LEFT JOIN LATERAL (SELECT * FROM courier_customers c WHERE ${matched} LIMIT 1) c ON true
+      WHERE ${scopeRows(scope)} AND r.status IN ('valid', 'warning') AND ${wanted}`;
     return { rows, columns: COMPARED };
   }
 
