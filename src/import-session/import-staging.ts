@@ -74,6 +74,11 @@ export function cellLayout(
   return { columnCells, cellColumns, headerWidth };
 }
 
+/** A positional record with fewer cells than the definition needs: skipped and listed, never staged. */
+export function tooShort(definition: ImportDefinition, record: CsvRecord): boolean {
+  return definition.minCells !== undefined && record.cells.length < definition.minCells;
+}
+
 /**
  * Checks one record with the definition's rules, and the reader's own: a named file's row with the wrong
  * number of cells is `invalid_format`, a cell over the cell limit is `too_long` whatever the field's rule, and
@@ -197,7 +202,6 @@ export async function stageRows(
   // look for (at a million rows, its aggregate over the session takes about a second).
   const keys = new DistinctKeys();
   const fieldCount = definition.fields.length;
-  const minCells = definition.minCells;
   const dropped: number[] = [];
   const cells: string[] = [];
   let staged = 0;
@@ -229,8 +233,7 @@ export async function stageRows(
   try {
     for await (const batch of document.batches) {
       for (const record of batch) {
-        const source = record.cells;
-        if (minCells !== undefined && source.length < minCells) {
+        if (tooShort(definition, record)) {
           dropped.push(record.rowNumber);
           continue;
         }
@@ -241,8 +244,8 @@ export async function stageRows(
         if (parsed.key !== null) keys.add(parsed.key);
         let line = `${sessionId}\t${record.rowNumber}\t${status}\t${copyText(parsed.key)}\t${uuidV7()}`;
         for (let i = 0; i < fieldCount; i++) line += `\t${copyText(values[i] ?? null)}`;
-        const keepRaw = status !== 'valid' || !rebuildable(layout, source, values);
-        line += `\t${keepRaw ? copyText(arrayLiteral(source)) : '\\N'}`;
+        const keepRaw = status !== 'valid' || !rebuildable(layout, record.cells, values);
+        line += `\t${keepRaw ? copyText(arrayLiteral(record.cells)) : '\\N'}`;
         line += `\t${errors.length ? copyText(JSON.stringify(errors)) : '\\N'}`;
         line += `\t${warnings.length ? copyText(JSON.stringify(warnings)) : '\\N'}\n`;
         chunk.push(line);

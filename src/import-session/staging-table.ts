@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { CsvRecord } from './csv';
 import { ImportContext, ImportDefinition } from './import-definition';
 import type { ImportDocument } from './import-document';
-import { CellLayout, parseRecord } from './import-staging';
+import { CellLayout, parseRecord, tooShort } from './import-staging';
 
 /** Where a session's rows live once staged, and where they are staged unless told otherwise. */
 export const STAGING_TABLE = 'import_rows';
@@ -68,7 +68,7 @@ export async function chooseStagingTable(
   const keys: string[] = [];
   for (const batch of head) {
     for (const record of batch) {
-      if (definition.minCells !== undefined && record.cells.length < definition.minCells) continue;
+      if (tooShort(definition, record)) continue;
       const { key } = parseRecord(definition, read.layout, record, read.context, read.maxCellChars);
       if (key !== null) keys.push(key);
     }
